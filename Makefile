@@ -1,0 +1,43 @@
+# Victim Feedback Panel platform: `make run` for a panel cycle, `make test` for the suite.
+SHELL := /bin/bash
+UV_VERSION := 0.13.8
+UV := $(shell command -v uv 2>/dev/null || echo $(HOME)/.local/bin/uv)
+export UV_LINK_MODE := copy
+
+.PHONY: help install up down status env test lint unit bench contracts asyncapi run demo clean
+
+help: ## list the targets
+	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-10s %s\n", $$1, $$2}'
+
+$(UV):
+	python3 -m pip install --quiet --user "uv==$(UV_VERSION)" || python3 -m pip install --quiet "uv==$(UV_VERSION)"
+
+install: $(UV) ## install Python and the locked dependencies into .venv
+	@$(UV) sync --frozen --quiet
+
+up: ## start Kafka and PostgreSQL (local processes; idempotent)
+	@deploy/stack.sh up
+
+down: ## stop Kafka and PostgreSQL
+	@deploy/stack.sh down
+
+status: ## show whether Kafka and PostgreSQL run
+	@deploy/stack.sh status
+
+test: install up lint ## lint, then every test against the real Kafka and PostgreSQL
+	@eval "$$(deploy/stack.sh env)" && $(UV) run pytest
+
+lint: install ## ruff and mypy
+	@$(UV) run ruff check .
+	@$(UV) run ruff format --check .
+	@$(UV) run mypy
+
+bench: install up ## events/s through the whole pipeline next to a raw aiokafka+asyncpg loop
+	@eval "$$(deploy/stack.sh env)" && $(UV) run python -m vfp_bench
+
+contracts: install ## snapshot the schema of new event contracts and regenerate the AsyncAPI docs
+	@$(UV) run python -m vfp_shared.contracts.snapshot
+	@$(UV) run python -m vfp_shared.asyncapi_docs
+
+clean: ## stop the stack and delete its state
+	@deploy/stack.sh reset

@@ -1,0 +1,1 @@
+"""The shared package: event contracts, envelope, bus wiring, outbox/inbox and telemetry."""

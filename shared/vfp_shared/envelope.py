@@ -1,0 +1,85 @@
+"""The event envelope, following CloudEvents' Kafka protocol binding in binary mode:
+attributes travel as ``ce_*`` headers, the contract's JSON is the record value, the
+partition key is the record key, and W3C ``traceparent`` rides beside them."""
+
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from typing import Any, Generic, TypeVar
+from uuid import UUID, uuid4
+
+from vfp_shared.contracts.base import Contract, contract_for
+
+SPEC_VERSION = "1.0"
+CONTENT_TYPE = "application/json"
+TRACEPARENT = "traceparent"
+
+C = TypeVar("C", bound=Contract)
+
+Headers = Sequence[tuple[str, bytes]]
+
+
+class MalformedEnvelope(ValueError):
+    """A record whose CloudEvents headers are missing or wrong."""
+
+
+@dataclass(frozen=True)
+class Envelope(Generic[C]):
+    data: C
+    source: str
+    id: UUID = field(default_factory=uuid4)
+    time: datetime = field(default_factory=lambda: datetime.now(UTC))
+    traceparent: str | None = None
+
+    @property
+    def topic(self) -> str:
+        return self.data.TOPIC
+
+    @property
+    def type(self) -> str:
+        return f"vfp.{self.data.EVENT_TYPE}"
+
+    @property
+    def subject(self) -> str:
+        return self.data.partition_key()
+
+    def kafka_headers(self) -> list[tuple[str, bytes]]:
+        headers = [
+            ("ce_specversion", SPEC_VERSION),
+            ("ce_id", str(self.id)),
+            ("ce_type", self.type),
+            ("ce_source", self.source),
+            ("ce_time", self.time.isoformat()),
+            ("ce_subject", self.subject),
+            ("ce_schemaversion", str(self.data.VERSION)),
+            ("ce_dataschema", f"urn:vfp:contract:{self.topic}"),
+            ("content-type", CONTENT_TYPE),
+        ]
+        if self.traceparent:
+            headers.append((TRACEPARENT, self.traceparent))
+        return [(name, value.encode()) for name, value in headers]
+
+    def kafka_value(self) -> bytes:
+        return self.data.model_dump_json().encode()
+
+
+def header_map(headers: Headers | None) -> dict[str, str]:
+    return {name: value.decode(errors="replace") for name, value in headers or ()}
+
+
+def decode(topic: str, value: bytes | None, headers: Headers | None) -> Envelope[Any]:
+    """Read one Kafka record into an envelope; raises on a bad envelope or invalid data."""
+    found = header_map(headers)
+    try:
+        event_id = UUID(found["ce_id"])
+        time = datetime.fromisoformat(found["ce_time"])
+        source = found["ce_source"]
+    except (KeyError, ValueError) as exc:
+        raise MalformedEnvelope(f"missing or invalid CloudEvents header: {exc}") from None
+    model = contract_for(topic)
+    if found.get("ce_schemaversion", str(model.VERSION)) != str(model.VERSION):
+        raise MalformedEnvelope(f"schema version {found['ce_schemaversion']} on {topic}")
+    if value is None:
+        raise MalformedEnvelope("record has no value")
+    data = model.model_validate_json(value)
+    return Envelope(data, source=source, id=event_id, time=time, traceparent=found.get(TRACEPARENT))

@@ -1,0 +1,85 @@
+"""OpenTelemetry tracing (W3C trace context in Kafka headers) and Prometheus metrics."""
+
+import json
+from collections.abc import Iterator, Mapping, Sequence
+from contextlib import contextmanager
+from pathlib import Path
+from typing import IO
+
+from opentelemetry import context as otel_context
+from opentelemetry import trace
+from opentelemetry.sdk.resources import Resource
+from opentelemetry.sdk.trace import ReadableSpan, TracerProvider
+from opentelemetry.sdk.trace.export import BatchSpanProcessor, SpanExporter, SpanExportResult
+from opentelemetry.trace import Span, SpanKind
+from opentelemetry.trace.propagation.tracecontext import TraceContextTextMapPropagator
+from prometheus_client import Counter, Gauge
+
+PROPAGATOR = TraceContextTextMapPropagator()
+TRACER_NAME = "vfp"
+
+EVENTS_HANDLED = Counter("vfp_events_handled", "Events applied", ["service", "topic"])
+EVENTS_DUPLICATE = Counter("vfp_events_duplicate", "Redelivered events skipped", ["service"])
+EVENTS_FAILED = Counter("vfp_events_failed", "Failed attempts to apply events", ["service"])
+EVENTS_DEAD_LETTERED = Counter(
+    "vfp_events_dead_lettered", "Events sent to a dead-letter topic", ["service", "topic"]
+)
+OUTBOX_PUBLISHED = Counter("vfp_outbox_published", "Outbox rows published", ["service"])
+OUTBOX_BACKLOG = Gauge("vfp_outbox_backlog", "Outbox rows not yet published", ["service"])
+
+
+class JsonLinesSpanExporter(SpanExporter):
+    """Writes finished spans as JSON lines: the default when no OTLP endpoint is configured."""
+
+    def __init__(self, path: str):
+        Path(path).parent.mkdir(parents=True, exist_ok=True)
+        self._file: IO[str] = open(path, "a", encoding="utf-8")  # noqa: SIM115 - lives with the exporter
+
+    def export(self, spans: Sequence[ReadableSpan]) -> SpanExportResult:
+        for span in spans:
+            self._file.write(json.dumps(json.loads(span.to_json()), separators=(",", ":")) + "\n")
+        self._file.flush()
+        return SpanExportResult.SUCCESS
+
+    def shutdown(self) -> None:
+        self._file.close()
+
+
+def configure_tracing(
+    service: str, *, otlp_endpoint: str | None = None, trace_file: str | None = None
+) -> TracerProvider:
+    """Install the SDK tracer provider (always: trace context must flow even unexported)."""
+    provider = TracerProvider(resource=Resource.create({"service.name": f"vfp-{service}"}))
+    if otlp_endpoint:
+        from opentelemetry.exporter.otlp.proto.http.trace_exporter import OTLPSpanExporter
+
+        exporter: SpanExporter = OTLPSpanExporter(endpoint=f"{otlp_endpoint}/v1/traces")
+        provider.add_span_processor(BatchSpanProcessor(exporter))
+    elif trace_file:
+        provider.add_span_processor(BatchSpanProcessor(JsonLinesSpanExporter(trace_file)))
+    trace.set_tracer_provider(provider)
+    return provider
+
+
+def tracer() -> trace.Tracer:
+    return trace.get_tracer(TRACER_NAME)
+
+
+def current_traceparent() -> str | None:
+    carrier: dict[str, str] = {}
+    PROPAGATOR.inject(carrier)
+    return carrier.get("traceparent")
+
+
+@contextmanager
+def span_from(
+    name: str, traceparent: str | None, kind: SpanKind, attributes: Mapping[str, str] | None = None
+) -> Iterator[Span]:
+    """A span whose parent is the given W3C traceparent (from an event), made current."""
+    parent = PROPAGATOR.extract({"traceparent": traceparent} if traceparent else {})
+    token = otel_context.attach(parent)
+    try:
+        with tracer().start_as_current_span(name, kind=kind, attributes=attributes) as span:
+            yield span
+    finally:
+        otel_context.detach(token)
