@@ -15,6 +15,7 @@ import pytest
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from vfp_shared.settings import PlatformSettings
+from vfp_shared.telemetry import configure_tracing
 from vfp_shared.storage.engine import create_engine
 
 ROOT = Path(__file__).parent
@@ -48,3 +49,9 @@ async def engine(platform_settings: PlatformSettings) -> AsyncIterator[AsyncEngi
     engine = create_engine(platform_settings.database_url)
     yield engine
     await engine.dispose()
+
+
+@pytest.fixture(scope="session", autouse=True)
+def tracing() -> None:
+    """Spans are real in tests too (as in every service), so trace context really propagates."""
+    configure_tracing("tests")

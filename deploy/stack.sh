@@ -103,7 +103,7 @@ ensure_state_dir() {
 take_lock() {
   if [[ ${VFP_STACK_LOCKED:-} != "$STATE_DIR" ]]; then
     ensure_state_dir
-    VFP_STACK_LOCKED=$STATE_DIR exec flock -o -w 600 "$STATE_DIR/.lock" "${BASH_SOURCE[0]}" "$@"
+    VFP_STACK_LOCKED=$STATE_DIR exec flock -o -w 600 "$STATE_DIR/.lock" bash "${BASH_SOURCE[0]}" "$@"
   fi
 }
 
@@ -337,6 +337,22 @@ pg_running() { [[ -f $PG_DATA/PG_VERSION ]] && as_pg "$PG_BIN/pg_ctl" -D "$PG_DA
 
 pg_pid() { pg_running && head -n 1 "$PG_DATA/postmaster.pid" 2>/dev/null; }
 
+pg_clear_stale_locks() {
+  # After a SIGKILL or a machine restart the lock files remain, and their pid may
+  # now belong to an unrelated process: then pg_ctl calls the server running and
+  # postgres refuses to start. Drop lock files whose pid is not our postmaster.
+  local f pid
+  for f in "$PG_DATA/postmaster.pid" "$PG_SOCKET_DIR/.s.PGSQL.$PG_PORT.lock"; do
+    [[ -f $f ]] || continue
+    pid=$(head -n 1 "$f" 2>/dev/null) || pid=
+    if [[ $pid =~ ^[0-9]+$ ]] && tr '\0' ' ' <"/proc/$pid/cmdline" 2>/dev/null | grep -qF -- "-D $PG_DATA"; then
+      continue
+    fi
+    say "postgres: removing stale $f (pid ${pid:-?} is not this cluster's server)"
+    rm -f "$f"
+  done
+}
+
 pg_prepare_dirs() {
   local owner
   owner=$(pg_os_user)
@@ -400,6 +416,7 @@ pg_up() {
   pg_ensure_installed
   PG_BIN=$(pg_bin_dir)
   pg_prepare_dirs
+  pg_clear_stale_locks
   if pg_running; then
     say "postgres: already running (pid $(pg_pid), 127.0.0.1:$PG_PORT)"
     pg_provision

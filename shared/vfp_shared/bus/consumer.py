@@ -138,12 +138,14 @@ class BatchConsumer:
                 await asyncio.sleep(delay)
 
     async def _apply(self, batch: list[_Decoded]) -> None:
+        applied: list[_Decoded] = []
         async with self._uows() as uow:
-            new = await uow.claim([(d.envelope.id, d.record.topic) for d in batch])
+            unseen = await uow.claim([(d.envelope.id, d.record.topic) for d in batch])
             for item in batch:
-                if item.envelope.id not in new:
+                if item.envelope.id not in unseen:  # handled before, or twice in this batch
                     EVENTS_DUPLICATE.labels(self.service).inc()
                     continue
+                unseen.discard(item.envelope.id)
                 with span_from(
                     f"{item.record.topic} process",
                     item.envelope.traceparent,
@@ -151,10 +153,10 @@ class BatchConsumer:
                     {"messaging.message.id": str(item.envelope.id), "vfp.service": self.service},
                 ):
                     await self.handlers[item.record.topic](uow, item.envelope)
+                applied.append(item)
             await uow.commit()
-        for item in batch:
-            if item.envelope.id in new:
-                EVENTS_HANDLED.labels(self.service, item.record.topic).inc()
+        for item in applied:
+            EVENTS_HANDLED.labels(self.service, item.record.topic).inc()
 
     async def _dead_letter(self, record: Record, error: BaseException) -> None:
         assert self._dead_letters is not None, "subscribe() wires the dead letters"

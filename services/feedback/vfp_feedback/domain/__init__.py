@@ -1,0 +1,1 @@
+"""The feedback domain: plain Python, no I/O; time is passed in."""

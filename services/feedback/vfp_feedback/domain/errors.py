@@ -1,0 +1,34 @@
+"""What can go wrong, as types. The HTTP entrypoint maps them in one place:
+NotFound → 404, Conflict (and its kinds) → 409, InvalidFeedback → 422."""
+
+
+class FeedbackError(Exception):
+    """Base of the feedback domain's errors."""
+
+
+class NotFound(FeedbackError):
+    """No such record, or not one the caller may see (existence does not leak)."""
+
+
+class Conflict(FeedbackError):
+    """The request contradicts the record's state or the victim's consent."""
+
+
+class ConsentNotGiven(Conflict):
+    """No consent from this participant: nothing of theirs may be captured."""
+
+
+class ScopeNotGranted(Conflict):
+    """The victim's consent does not cover this use (scope or named recipient missing)."""
+
+
+class AlreadyResponded(Conflict):
+    """One survey response per attendee, one outcome per endorsement."""
+
+
+class IllegalTransition(Conflict):
+    """A state change the record's lifecycle does not allow."""
+
+
+class InvalidFeedback(FeedbackError):
+    """Input the domain rejects (unknown theme, answer out of range, ...)."""

@@ -1,0 +1,121 @@
+"""Delivery semantics of the batch consumer, on the real Kafka and PostgreSQL."""
+
+import asyncio
+import time
+from collections.abc import Callable, Coroutine
+from typing import Any
+
+import sqlalchemy as sa
+
+from tests.bus.builders import case_closed, run_id
+from vfp_shared.bus.dead_letters import DLQ_HEADERS, dead_letter_topic
+from vfp_shared.contracts import CandidateIdentifiedV1, CaseClosedV1
+from vfp_shared.envelope import header_map
+from vfp_shared.runtime import ServiceRuntime
+from vfp_shared.testing import TopicReader, envelope, publish, publish_raw
+
+
+async def eventually(check: Callable[[], Coroutine[Any, Any, bool]], timeout_s: float = 20) -> None:
+    deadline = time.monotonic() + timeout_s
+    while not await check():
+        assert time.monotonic() < deadline, "condition not met in time"
+        await asyncio.sleep(0.1)
+
+
+async def applied(probe: ServiceRuntime) -> dict[str, int]:
+    async with probe.engine.connect() as conn:
+        rows = await conn.execute(
+            sa.text(f"SELECT case_ref, times_applied FROM {probe.tables.schema}.closed_cases")
+        )
+        return {row.case_ref: row.times_applied for row in rows}
+
+
+async def test_a_redelivered_event_has_no_second_effect(probe: ServiceRuntime) -> None:
+    run = run_id()
+    event = envelope(case_closed(f"case-{run}"))
+    async with TopicReader(probe.settings.kafka_bootstrap_servers, CandidateIdentifiedV1.TOPIC) as out:
+        # The same event three times, as after a crashed relay or a rebalance.
+        await publish(probe.settings.kafka_bootstrap_servers, [event, event, event])
+        await publish(probe.settings.kafka_bootstrap_servers, [case_closed(f"case-{run}-marker")])
+
+        await eventually(lambda: _has(probe, f"case-{run}-marker"))
+        assert (await applied(probe))[f"case-{run}"] == 1
+        emitted = await out.events(
+            lambda e: e.data.participant_ref == f"victim-case-{run}", count=2, timeout_s=3
+        )
+        assert len(emitted) == 1
+
+
+async def _has(probe: ServiceRuntime, case_ref: str) -> bool:
+    return case_ref in await applied(probe)
+
+
+async def test_a_poison_message_is_dead_lettered_and_the_next_ones_still_apply(
+    probe: ServiceRuntime,
+) -> None:
+    run = run_id()
+    servers = probe.settings.kafka_bootstrap_servers
+    key = f"case-{run}".encode()  # one key: one partition, so "the next ones" are really next
+    good_before = envelope(case_closed(f"case-{run}"))
+    poison = envelope(case_closed(f"case-{run}-poison"))
+    good_after = envelope(case_closed(f"case-{run}-after"))
+    async with TopicReader(servers, dead_letter_topic(CaseClosedV1.TOPIC)) as dlq:
+        await publish_raw(servers, CaseClosedV1.TOPIC, good_before.kafka_value(), key=key,
+                          headers=good_before.kafka_headers())
+        await publish_raw(servers, CaseClosedV1.TOPIC, b'{"case_ref": "half a', key=key,
+                          headers=good_before.kafka_headers()[:1] + [("ce_id", b"x")])
+        await publish_raw(servers, CaseClosedV1.TOPIC, poison.kafka_value(), key=key,
+                          headers=poison.kafka_headers())
+        await publish_raw(servers, CaseClosedV1.TOPIC, good_after.kafka_value(), key=key,
+                          headers=good_after.kafka_headers())
+
+        await eventually(lambda: _has(probe, f"case-{run}-after"))
+        assert set(await applied(probe)) >= {f"case-{run}", f"case-{run}-after"}
+        assert f"case-{run}-poison" not in await applied(probe)
+
+        dead = await dlq.records(lambda r: r.key == key, count=2)
+        assert len(dead) == 2
+        malformed, failed = (header_map(r.headers) for r in dead)
+        for headers in (malformed, failed):
+            assert set(DLQ_HEADERS) <= set(headers)
+            assert headers["dlq_original_topic"] == CaseClosedV1.TOPIC
+            assert headers["dlq_consumer_group"] == probe.consumer.group
+        assert malformed["dlq_error_class"] == "MalformedEnvelope"
+        assert failed["dlq_error_class"] == "ProbeFailure"
+        assert int(malformed["dlq_original_offset"]) < int(failed["dlq_original_offset"])
+        assert failed["ce_id"] == str(poison.id)
+
+
+async def test_offsets_are_committed_only_after_the_transaction(probe: ServiceRuntime) -> None:
+    run = run_id()
+    await publish(probe.settings.kafka_bootstrap_servers, [case_closed(f"case-{run}")])
+    await eventually(lambda: _has(probe, f"case-{run}"))
+    # Committed offsets of the group cover the applied event: nothing is handled twice on restart.
+    consumer_lag = await _group_lag(probe)
+    assert consumer_lag == 0
+
+
+async def _group_lag(probe: ServiceRuntime) -> int:
+    from aiokafka import AIOKafkaConsumer, TopicPartition
+    from aiokafka.admin import AIOKafkaAdminClient
+
+    admin = AIOKafkaAdminClient(bootstrap_servers=probe.settings.kafka_bootstrap_servers)
+    await admin.start()
+    consumer = AIOKafkaConsumer(bootstrap_servers=probe.settings.kafka_bootstrap_servers)
+    await consumer.start()
+    try:
+        await consumer.topics()  # loads the cluster's metadata
+        deadline = time.monotonic() + 10
+        while True:
+            committed = await admin.list_consumer_group_offsets(probe.consumer.group)
+            partitions = [TopicPartition(CaseClosedV1.TOPIC, p) for p in
+                          consumer.partitions_for_topic(CaseClosedV1.TOPIC) or ()]
+            ends = await consumer.end_offsets(partitions)
+            lag = sum(end - (committed[tp].offset if tp in committed else 0)
+                      for tp, end in ends.items())
+            if lag == 0 or time.monotonic() > deadline:
+                return lag
+            await asyncio.sleep(0.2)
+    finally:
+        await consumer.stop()
+        await admin.close()

@@ -1,0 +1,133 @@
+"""The transactional outbox and its relay, on the real Kafka and PostgreSQL."""
+
+import sqlalchemy as sa
+
+from tests.bus.builders import case_closed, run_id
+from tests.bus.test_inbox_and_dead_letters import applied, eventually
+from vfp_bench.probe import build_probe, create_schema
+from vfp_shared.bus.relay import OutboxRelay, kafka_producer
+from vfp_shared.contracts import CaseClosedV1
+from vfp_shared.runtime import ServiceRuntime
+from vfp_shared.settings import PlatformSettings
+from vfp_shared.testing import TopicReader
+
+
+class RelayThatCrashesBeforeMarking(OutboxRelay):
+    """Publishes, then dies before the rows are marked sent (the transaction rolls back)."""
+
+    async def _publish(self, rows):  # type: ignore[no-untyped-def]
+        await super()._publish(rows)
+        raise ConnectionResetError("relay crashed after publishing")
+
+
+async def unsent(runtime: ServiceRuntime) -> int:
+    async with runtime.engine.connect() as conn:
+        return int(await conn.scalar(
+            sa.text(f"SELECT count(*) FROM {runtime.tables.schema}.outbox WHERE sent_at IS NULL")
+        ) or 0)
+
+
+async def upstream(settings: PlatformSettings) -> ServiceRuntime:
+    """A second probe whose outbox we write into by hand, playing an upstream service."""
+    name = f"upstream_{run_id()}"
+    runtime = build_probe(settings, schema=name, group=name)
+    await create_schema(runtime)
+    return runtime
+
+
+async def test_a_rolled_back_transaction_publishes_nothing(
+    platform_settings: PlatformSettings,
+) -> None:
+    source = await upstream(platform_settings)
+    async with source.units_of_work() as uow:
+        uow.emit(case_closed(f"case-{run_id()}"))
+        # leaving without commit: rolled back
+    assert await unsent(source) == 0
+    async with source.engine.connect() as conn:
+        assert await conn.scalar(sa.text(f"SELECT count(*) FROM {source.tables.schema}.outbox")) == 0
+    await source.engine.dispose()
+
+
+async def test_a_crash_between_publish_and_mark_gives_no_double_effect_downstream(
+    platform_settings: PlatformSettings, probe: ServiceRuntime
+) -> None:
+    source = await upstream(platform_settings)
+    run = run_id()
+    async with source.units_of_work() as uow:
+        for i in range(5):
+            uow.emit(case_closed(f"case-{run}-{i}"))
+        await uow.commit()
+    producer = kafka_producer(platform_settings.kafka_bootstrap_servers)
+    await producer.start()
+    try:
+        crashing = RelayThatCrashesBeforeMarking(
+            service="upstream", engine=source.engine, tables=source.tables, producer=producer,
+            database_url=platform_settings.database_url,
+        )
+        try:
+            await crashing.publish_pending()
+            raise AssertionError("the relay should have crashed")
+        except ConnectionResetError:
+            pass
+        assert await unsent(source) == 5  # still unsent: the next relay sends them again
+        relay = OutboxRelay(
+            service="upstream", engine=source.engine, tables=source.tables, producer=producer,
+            database_url=platform_settings.database_url,
+        )
+        assert await relay.publish_pending() == 5
+        assert await unsent(source) == 0
+    finally:
+        await producer.stop()
+        await source.engine.dispose()
+
+    wanted = {f"case-{run}-{i}" for i in range(5)}
+    await eventually(lambda: _all_applied(probe, wanted))
+    counts = await applied(probe)
+    assert {ref: counts[ref] for ref in wanted} == dict.fromkeys(wanted, 1)
+
+
+async def _all_applied(probe: ServiceRuntime, refs: set[str]) -> bool:
+    return refs <= set(await applied(probe))
+
+
+async def test_one_keys_events_leave_in_the_order_they_were_committed(
+    platform_settings: PlatformSettings,
+) -> None:
+    source = await upstream(platform_settings)
+    run = run_id()
+    keys = [f"case-{run}-{k}" for k in range(4)]
+    async with TopicReader(platform_settings.kafka_bootstrap_servers, CaseClosedV1.TOPIC) as out:
+        for batch in range(5):  # several transactions, interleaving the keys
+            async with source.units_of_work() as uow:
+                for seq in range(batch * 10, batch * 10 + 10):
+                    for key in keys:
+                        uow.emit(case_closed(key, note=f"seq-{seq:03d}"))
+                await uow.commit()
+        async with source.running(migrate=False):
+            events = await out.events(lambda e: e.data.case_ref in keys, count=200)
+    await source.engine.dispose()
+    assert len(events) == 200
+    for key in keys:
+        seqs = [e.data.offence_category for e in events if e.data.case_ref == key]
+        assert seqs == sorted(seqs) and len(seqs) == 50
+
+
+async def test_the_trace_continues_across_a_publish_consume_hop(probe: ServiceRuntime) -> None:
+    from vfp_shared.contracts import CandidateIdentifiedV1
+    from vfp_shared.testing import envelope, publish
+
+    trace_id = "4bf92f3577b34da6a3ce929d0e0e4736"
+    run = run_id()
+    incoming = envelope(case_closed(f"case-{run}"), traceparent=f"00-{trace_id}-00f067aa0ba902b7-01")
+    async with TopicReader(platform_settings_of(probe), CandidateIdentifiedV1.TOPIC) as out:
+        await publish(platform_settings_of(probe), [incoming])
+        [outgoing] = await out.events(lambda e: e.data.participant_ref == f"victim-case-{run}",
+                                      count=1)
+    assert outgoing.traceparent is not None
+    assert outgoing.traceparent.split("-")[1] == trace_id
+    # A new span of the same trace: the hop is visible, not just copied.
+    assert outgoing.traceparent.split("-")[2] != "00f067aa0ba902b7"
+
+
+def platform_settings_of(runtime: ServiceRuntime) -> str:
+    return runtime.settings.kafka_bootstrap_servers

@@ -1,0 +1,47 @@
+"""The envelope follows CloudEvents' Kafka binding (binary mode)."""
+
+from uuid import uuid4
+
+import pytest
+from pydantic import ValidationError
+
+from tests.bus.builders import case_closed
+from vfp_shared.envelope import MalformedEnvelope, decode, header_map
+from vfp_shared.testing import envelope
+
+
+def test_an_envelope_round_trips_through_kafka_headers_and_value() -> None:
+    sent = envelope(case_closed("case-1"), traceparent="00-" + "a" * 32 + "-" + "b" * 16 + "-01")
+    received = decode(sent.topic, sent.kafka_value(), sent.kafka_headers())
+    assert received == sent
+
+
+def test_the_headers_carry_the_cloudevents_attributes() -> None:
+    sent = envelope(case_closed("case-1"))
+    headers = header_map(sent.kafka_headers())
+    assert headers["ce_specversion"] == "1.0"
+    assert headers["ce_type"] == "vfp.force.case-closed"
+    assert headers["ce_subject"] == "case-1"
+    assert headers["ce_schemaversion"] == "1"
+    assert headers["ce_id"] == str(sent.id)
+
+
+def test_a_record_without_an_event_id_is_malformed() -> None:
+    sent = envelope(case_closed("case-1"))
+    headers = [(k, v) for k, v in sent.kafka_headers() if k != "ce_id"]
+    with pytest.raises(MalformedEnvelope):
+        decode(sent.topic, sent.kafka_value(), headers)
+
+
+def test_a_record_of_another_schema_version_is_malformed() -> None:
+    sent = envelope(case_closed("case-1"))
+    headers = [(k, b"2" if k == "ce_schemaversion" else v) for k, v in sent.kafka_headers()]
+    with pytest.raises(MalformedEnvelope):
+        decode(sent.topic, sent.kafka_value(), headers)
+
+
+def test_invalid_data_names_the_field() -> None:
+    headers = [("ce_id", str(uuid4()).encode()), ("ce_time", b"2026-01-01T00:00:00+00:00"),
+               ("ce_source", b"/x")]
+    with pytest.raises(ValidationError, match="case_ref"):
+        decode("force.case-closed.v1", b'{"victim_ref": "v"}', headers)
