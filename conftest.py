@@ -15,8 +15,8 @@ import pytest
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from vfp_shared.settings import PlatformSettings
-from vfp_shared.telemetry import configure_tracing
 from vfp_shared.storage.engine import create_engine
+from vfp_shared.telemetry import configure_tracing
 
 ROOT = Path(__file__).parent
 

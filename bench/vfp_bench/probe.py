@@ -8,12 +8,12 @@ from typing import Any
 import sqlalchemy as sa
 from sqlalchemy.dialects.postgresql import insert
 
-from vfp_shared.contracts import CandidateIdentifiedV1, CaseClosedV1
+from vfp_bench.contracts import BenchCandidateIdentifiedV1, BenchCaseClosedV1
 from vfp_shared.contracts.vocabulary import CandidateSource, ContactRoute
 from vfp_shared.envelope import Envelope
 from vfp_shared.runtime import ServiceRuntime
 from vfp_shared.settings import PlatformSettings
-from vfp_shared.storage.bus_tables import BusTables, bus_tables
+from vfp_shared.storage.bus_tables import BusTables, bus_tables, bus_tables_ddl
 from vfp_shared.storage.unit_of_work import UnitOfWork
 
 
@@ -39,30 +39,24 @@ async def create_schema(runtime: ServiceRuntime) -> None:
         await conn.execute(sa.text(f'CREATE SCHEMA "{runtime.tables.schema}"'))
         metadata = runtime.tables.outbox.metadata
         await conn.run_sync(metadata.create_all)
-        await conn.execute(
-            runtime.tables.outbox_slots.insert(), [{"slot": s} for s in range(16)]
-        )
+        for statement in bus_tables_ddl(runtime.tables):
+            await conn.execute(sa.text(statement))
 
 
 def build_probe(settings: PlatformSettings, *, schema: str, group: str) -> ServiceRuntime:
     closed_cases, tables = probe_tables(schema)
+    upsert = insert(closed_cases).on_conflict_do_update(
+        index_elements=["case_ref"], set_={"times_applied": closed_cases.c.times_applied + 1}
+    )
 
     async def on_case_closed(uow: UnitOfWork, event: Envelope[Any]) -> None:
-        case: CaseClosedV1 = event.data
+        case: BenchCaseClosedV1 = event.data
         if "poison" in case.case_ref:
             raise ProbeFailure(f"case {case.case_ref} always fails")
         # An upsert that counts: a doubled effect would show as times_applied > 1.
-        statement = insert(closed_cases).values(
-            case_ref=case.case_ref, victim_ref=case.victim_ref
-        )
-        await uow.session.execute(
-            statement.on_conflict_do_update(
-                index_elements=["case_ref"],
-                set_={"times_applied": closed_cases.c.times_applied + 1},
-            )
-        )
+        uow.stage(upsert, {"case_ref": case.case_ref, "victim_ref": case.victim_ref})
         uow.emit(
-            CandidateIdentifiedV1(
+            BenchCandidateIdentifiedV1(
                 participant_ref=case.victim_ref,
                 themes=[],
                 source=CandidateSource.FORCE_CASE,
@@ -79,8 +73,8 @@ def build_probe(settings: PlatformSettings, *, schema: str, group: str) -> Servi
         settings=settings,
         tables=tables,
         migrations_dir=Path("/nonexistent"),
-        handlers={CaseClosedV1.TOPIC: on_case_closed},
-        outgoing=[CandidateIdentifiedV1],
+        handlers={BenchCaseClosedV1.TOPIC: on_case_closed},
+        outgoing=[BenchCandidateIdentifiedV1],
         group=group,
     )
     return runtime

@@ -53,7 +53,11 @@ async def record(
         actor, roles, org = who, "system", None
     await session.execute(
         table.insert().values(
-            actor=actor, actor_roles=roles, organisation=org, action=action,
-            subject_ref=subject_ref, reason=reason,
+            actor=actor,
+            actor_roles=roles,
+            organisation=org,
+            action=action,
+            subject_ref=subject_ref,
+            reason=reason,
         )
     )

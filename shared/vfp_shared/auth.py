@@ -80,16 +80,23 @@ def requires(verifier: TokenVerifier, *roles: Role) -> PrincipalDependency:
         credentials: HTTPAuthorizationCredentials | None = Depends(_bearer),  # noqa: B008
     ) -> Principal:
         if credentials is None:
-            raise HTTPException(status.HTTP_401_UNAUTHORIZED, "a bearer token is required",
-                                headers={"WWW-Authenticate": "Bearer"})
+            raise HTTPException(
+                status.HTTP_401_UNAUTHORIZED,
+                "a bearer token is required",
+                headers={"WWW-Authenticate": "Bearer"},
+            )
         try:
             found = verifier.verify(credentials.credentials)
         except jwt.PyJWTError as error:
-            raise HTTPException(status.HTTP_401_UNAUTHORIZED, f"invalid token: {error}",
-                                headers={"WWW-Authenticate": "Bearer"}) from None
+            raise HTTPException(
+                status.HTTP_401_UNAUTHORIZED,
+                f"invalid token: {error}",
+                headers={"WWW-Authenticate": "Bearer"},
+            ) from None
         if roles and not found.has(*roles):
-            raise HTTPException(status.HTTP_403_FORBIDDEN,
-                                f"needs one of the roles: {', '.join(sorted(roles))}")
+            raise HTTPException(
+                status.HTTP_403_FORBIDDEN, f"needs one of the roles: {', '.join(sorted(roles))}"
+            )
         return found
 
     return principal

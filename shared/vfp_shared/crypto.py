@@ -60,8 +60,10 @@ class Vault:
             fresh = AESGCM.generate_key(bit_length=256)
             await session.execute(
                 insert(self._table)
-                .values(subject_ref=subject_ref,
-                        wrapped_key=_seal(self._master, fresh, subject_ref.encode()))
+                .values(
+                    subject_ref=subject_ref,
+                    wrapped_key=_seal(self._master, fresh, subject_ref.encode()),
+                )
                 .on_conflict_do_nothing()
             )
             return await self._key(session, subject_ref, create=False)
@@ -76,4 +78,6 @@ class Vault:
         return _open(key, sealed, subject_ref.encode()).decode()
 
     async def erase(self, session: AsyncSession, subject_ref: str) -> None:
-        await session.execute(sa.delete(self._table).where(self._table.c.subject_ref == subject_ref))
+        await session.execute(
+            sa.delete(self._table).where(self._table.c.subject_ref == subject_ref)
+        )

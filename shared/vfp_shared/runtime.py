@@ -89,33 +89,37 @@ class ServiceRuntime:
         """Migrate, connect, consume and relay; on exit stop taking events, then drain."""
         if migrate:
             await self.migrate()
-        producer = kafka_producer(self.settings.kafka_bootstrap_servers)
-        await producer.start()
-        relay = OutboxRelay(
-            service=self.name,
-            engine=self.engine,
-            tables=self.tables,
-            producer=producer,
-            database_url=self.settings.database_url,
-            batch_size=self.settings.outbox_batch_size,
-            poll_interval_s=self.settings.outbox_poll_interval_s,
-        )
-        self._relay_task = asyncio.create_task(relay.run(), name=f"{self.name}-outbox-relay")
-        await self.broker.start()
-        log.info("service started", extra={"service_name": self.name})
-        try:
+        async with contextlib.AsyncExitStack() as stack:
+            stack.push_async_callback(self.engine.dispose)
+            producer = kafka_producer(self.settings.kafka_bootstrap_servers)
+            await producer.start()
+            stack.push_async_callback(producer.stop)
+            relay = await stack.enter_async_context(
+                OutboxRelay(
+                    service=self.name,
+                    tables=self.tables,
+                    producer=producer,
+                    database_url=self.settings.database_url,
+                    batch_size=self.settings.outbox_batch_size,
+                    poll_interval_s=self.settings.outbox_poll_interval_s,
+                )
+            )
+            self._relay_task = asyncio.create_task(relay.run(), name=f"{self.name}-outbox-relay")
+            stack.push_async_callback(self._stop_relay, relay)
+            await self.broker.start()
+            stack.push_async_callback(self.broker.stop)
+            log.info("service started", extra={"service_name": self.name})
             yield
-        finally:
-            await self.broker.stop()
-            # Let the relay send what the last batches wrote before it stops.
-            with contextlib.suppress(Exception):
-                await relay.publish_pending()
+        log.info("service stopped", extra={"service_name": self.name})
+
+    async def _stop_relay(self, relay: OutboxRelay) -> None:
+        """After the consumer stopped: send what its last batches wrote, then stop."""
+        with contextlib.suppress(Exception):
+            await relay.publish_pending()
+        if self._relay_task is not None:
             self._relay_task.cancel()
             with contextlib.suppress(asyncio.CancelledError):
                 await self._relay_task
-            await producer.stop()
-            await self.engine.dispose()
-            log.info("service stopped", extra={"service_name": self.name})
 
     async def ready(self) -> dict[str, bool]:
         checks = {"database": False, "kafka": False, "outbox_relay": False}
@@ -136,8 +140,12 @@ class ServiceRuntime:
             async with self.running():
                 yield
 
-        app = FastAPI(title=f"vfp {self.name}", description=self.description, lifespan=lifespan,
-                      **fastapi_options)
+        app = FastAPI(
+            title=f"vfp {self.name}",
+            description=self.description,
+            lifespan=lifespan,
+            **fastapi_options,
+        )
 
         @app.get("/health", tags=["operations"], summary="The process is alive")
         async def health() -> dict[str, str]:

@@ -26,6 +26,7 @@ class PlatformSettings(BaseSettings):
     # OpenTelemetry: an OTLP/HTTP endpoint when set, else spans go to otel_trace_file (JSON lines).
     otel_exporter_otlp_endpoint: str | None = None
     otel_trace_file: str | None = None
+    otel_sample_ratio: float = Field(default=1.0, ge=0, le=1)
     log_level: str = "INFO"
 
 

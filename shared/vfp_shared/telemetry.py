@@ -11,6 +11,7 @@ from opentelemetry import trace
 from opentelemetry.sdk.resources import Resource
 from opentelemetry.sdk.trace import ReadableSpan, TracerProvider
 from opentelemetry.sdk.trace.export import BatchSpanProcessor, SpanExporter, SpanExportResult
+from opentelemetry.sdk.trace.sampling import ParentBased, TraceIdRatioBased
 from opentelemetry.trace import Span, SpanKind
 from opentelemetry.trace.propagation.tracecontext import TraceContextTextMapPropagator
 from prometheus_client import Counter, Gauge
@@ -46,10 +47,18 @@ class JsonLinesSpanExporter(SpanExporter):
 
 
 def configure_tracing(
-    service: str, *, otlp_endpoint: str | None = None, trace_file: str | None = None
+    service: str,
+    *,
+    otlp_endpoint: str | None = None,
+    trace_file: str | None = None,
+    sample_ratio: float = 1.0,
 ) -> TracerProvider:
-    """Install the SDK tracer provider (always: trace context must flow even unexported)."""
-    provider = TracerProvider(resource=Resource.create({"service.name": f"vfp-{service}"}))
+    """Install the SDK tracer provider (always: trace context must flow even unexported).
+    Traces started here are sampled at `sample_ratio`; a caller's sampling decision is kept."""
+    provider = TracerProvider(
+        resource=Resource.create({"service.name": f"vfp-{service}"}),
+        sampler=ParentBased(TraceIdRatioBased(sample_ratio)),
+    )
     if otlp_endpoint:
         from opentelemetry.exporter.otlp.proto.http.trace_exporter import OTLPSpanExporter
 

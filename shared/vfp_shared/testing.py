@@ -2,18 +2,25 @@
 system would, and collect what the platform publishes."""
 
 import asyncio
+import contextlib
 import time
 from collections.abc import Callable, Iterable
 from typing import Any
 
-from aiokafka import AIOKafkaConsumer, AIOKafkaProducer, ConsumerRecord
+from aiokafka import AIOKafkaConsumer, AIOKafkaProducer, ConsumerRecord, TopicPartition
+from aiokafka.admin import AIOKafkaAdminClient, NewTopic
+from aiokafka.errors import TopicAlreadyExistsError
 
 from vfp_shared.contracts.base import Contract
 from vfp_shared.envelope import Envelope, decode
+from vfp_shared.settings import PlatformSettings
+
+Offsets = dict[TopicPartition, int]
 
 
-def envelope(data: Contract, *, source: str = "/force/records", traceparent: str | None = None
-             ) -> Envelope[Contract]:
+def envelope(
+    data: Contract, *, source: str = "/force/records", traceparent: str | None = None
+) -> Envelope[Contract]:
     return Envelope(data, source=source, traceparent=traceparent)
 
 
@@ -27,7 +34,9 @@ async def publish(bootstrap_servers: str, events: Iterable[Envelope[Any] | Contr
             env = item if isinstance(item, Envelope) else envelope(item)
             pending.append(
                 await producer.send(
-                    env.topic, env.kafka_value(), key=env.subject.encode(),
+                    env.topic,
+                    env.kafka_value(),
+                    key=env.subject.encode(),
                     headers=env.kafka_headers(),
                 )
             )
@@ -36,8 +45,14 @@ async def publish(bootstrap_servers: str, events: Iterable[Envelope[Any] | Contr
         await producer.stop()
 
 
-async def publish_raw(bootstrap_servers: str, topic: str, value: bytes, *, key: bytes = b"k",
-                      headers: list[tuple[str, bytes]] | None = None) -> None:
+async def publish_raw(
+    bootstrap_servers: str,
+    topic: str,
+    value: bytes,
+    *,
+    key: bytes = b"k",
+    headers: list[tuple[str, bytes]] | None = None,
+) -> None:
     """Publish bytes as they are: for malformed input."""
     producer = AIOKafkaProducer(bootstrap_servers=bootstrap_servers, acks="all")
     await producer.start()
@@ -48,24 +63,37 @@ async def publish_raw(bootstrap_servers: str, topic: str, value: bytes, *, key: 
 
 
 class TopicReader:
-    """Reads topics from their start (no consumer group) — start it BEFORE the action under
-    test, then `collect` what matches."""
+    """Reads what is published to `topics` from the moment it is entered (no consumer group):
+    enter it BEFORE the action under test, then `collect` what matches."""
 
     def __init__(self, bootstrap_servers: str, *topics: str):
+        self._servers = bootstrap_servers
+        self._topics = topics
         self._consumer = AIOKafkaConsumer(
-            *topics, bootstrap_servers=bootstrap_servers, auto_offset_reset="earliest",
-            group_id=None, enable_auto_commit=False,
+            bootstrap_servers=bootstrap_servers, group_id=None, enable_auto_commit=False
         )
 
     async def __aenter__(self) -> "TopicReader":
         await self._consumer.start()
+        partitions = []
+        for topic in self._topics:
+            partitions.extend(await partitions_of(self._servers, topic))
+        self._consumer.assign(partitions)
+        await self._consumer.seek_to_end(*partitions)
+        for partition in partitions:  # resolve the positions now, before the action
+            await self._consumer.position(partition)
         return self
 
     async def __aexit__(self, *_: object) -> None:
         await self._consumer.stop()
 
-    async def records(self, match: Callable[[ConsumerRecord[bytes, bytes]], bool], *,
-                      count: int, timeout_s: float = 20) -> list[ConsumerRecord[bytes, bytes]]:
+    async def records(
+        self,
+        match: Callable[[ConsumerRecord[bytes, bytes]], bool],
+        *,
+        count: int,
+        timeout_s: float = 20,
+    ) -> list[ConsumerRecord[bytes, bytes]]:
         """Wait until `count` matching records arrived (or the timeout), and return them all."""
         found: list[ConsumerRecord[bytes, bytes]] = []
         deadline = time.monotonic() + timeout_s
@@ -75,8 +103,9 @@ class TopicReader:
                 found.extend(r for r in records if match(r))
         return found
 
-    async def events(self, match: Callable[[Envelope[Any]], bool], *, count: int,
-                     timeout_s: float = 20) -> list[Envelope[Any]]:
+    async def events(
+        self, match: Callable[[Envelope[Any]], bool], *, count: int, timeout_s: float = 20
+    ) -> list[Envelope[Any]]:
         """Like `records`, decoded; records that are not valid events are ignored here."""
 
         def decoded_match(record: ConsumerRecord[bytes, bytes]) -> bool:
@@ -87,3 +116,53 @@ class TopicReader:
 
         found = await self.records(decoded_match, count=count, timeout_s=timeout_s)
         return [decode(r.topic, r.value, r.headers) for r in found]
+
+
+async def partitions_of(bootstrap_servers: str, topic: str) -> list[TopicPartition]:
+    """The topic's partitions (it is created, with the broker's defaults, if missing)."""
+    admin = AIOKafkaAdminClient(bootstrap_servers=bootstrap_servers)
+    await admin.start()
+    try:
+        for _ in range(50):
+            [description] = await admin.describe_topics([topic])
+            if description["partitions"]:
+                return [TopicPartition(topic, p["partition"]) for p in description["partitions"]]
+            with contextlib.suppress(TopicAlreadyExistsError):
+                await admin.create_topics([NewTopic(topic, num_partitions=3, replication_factor=1)])
+            await asyncio.sleep(0.1)
+        raise TimeoutError(f"topic {topic} has no partitions")
+    finally:
+        await admin.close()
+
+
+async def end_offsets(settings: PlatformSettings, topic: str) -> Offsets:
+    partitions = await partitions_of(settings.kafka_bootstrap_servers, topic)
+    consumer = AIOKafkaConsumer(bootstrap_servers=settings.kafka_bootstrap_servers)
+    await consumer.start()
+    try:
+        return dict(await consumer.end_offsets(partitions))
+    finally:
+        await consumer.stop()
+
+
+async def position_group(settings: PlatformSettings, group: str, offsets: Offsets) -> None:
+    """Commit `offsets` for a new consumer group: it starts there, not at the start."""
+    consumer = AIOKafkaConsumer(
+        bootstrap_servers=settings.kafka_bootstrap_servers,
+        group_id=group,
+        enable_auto_commit=False,
+    )
+    await consumer.start()
+    try:
+        consumer.assign(list(offsets))
+        await consumer.commit(dict(offsets))
+    finally:
+        await consumer.stop()
+
+
+async def start_group_at_end(settings: PlatformSettings, group: str, *topics: str) -> None:
+    """A new group that sees only what is published from now on (tests on a long-lived stack)."""
+    offsets: Offsets = {}
+    for topic in topics:
+        offsets.update(await end_offsets(settings, topic))
+    await position_group(settings, group, offsets)

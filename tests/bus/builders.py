@@ -3,7 +3,7 @@
 from datetime import UTC, datetime
 from uuid import uuid4
 
-from vfp_shared.contracts import CaseClosedV1
+from vfp_bench.contracts import BenchCaseClosedV1
 from vfp_shared.contracts.vocabulary import AgeBand, JusticeStatus
 
 
@@ -11,8 +11,10 @@ def run_id() -> str:
     return uuid4().hex[:10]
 
 
-def case_closed(case_ref: str, *, victim_ref: str | None = None, note: str = "") -> CaseClosedV1:
-    return CaseClosedV1(
+def case_closed(
+    case_ref: str, *, victim_ref: str | None = None, note: str = ""
+) -> BenchCaseClosedV1:
+    return BenchCaseClosedV1(
         case_ref=case_ref,
         victim_ref=victim_ref or f"victim-{case_ref}",
         oic_ref="oic-1",

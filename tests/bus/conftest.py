@@ -7,6 +7,7 @@ from tests.bus.builders import run_id
 from vfp_bench.probe import build_probe, create_schema
 from vfp_shared.runtime import ServiceRuntime
 from vfp_shared.settings import PlatformSettings
+from vfp_shared.testing import start_group_at_end
 
 
 @pytest.fixture
@@ -15,6 +16,7 @@ async def probe(platform_settings: PlatformSettings) -> AsyncIterator[ServiceRun
     name = f"probe_{run_id()}"
     runtime = build_probe(platform_settings, schema=name, group=name)
     await create_schema(runtime)
+    await start_group_at_end(platform_settings, name, *runtime.consumer.handlers)
     async with runtime.running(migrate=False):
         yield runtime
     async with runtime.engine.begin() as conn:

@@ -8,8 +8,8 @@ from typing import Any
 import sqlalchemy as sa
 
 from tests.bus.builders import case_closed, run_id
+from vfp_bench.contracts import BenchCandidateIdentifiedV1, BenchCaseClosedV1
 from vfp_shared.bus.dead_letters import DLQ_HEADERS, dead_letter_topic
-from vfp_shared.contracts import CandidateIdentifiedV1, CaseClosedV1
 from vfp_shared.envelope import header_map
 from vfp_shared.runtime import ServiceRuntime
 from vfp_shared.testing import TopicReader, envelope, publish, publish_raw
@@ -33,7 +33,9 @@ async def applied(probe: ServiceRuntime) -> dict[str, int]:
 async def test_a_redelivered_event_has_no_second_effect(probe: ServiceRuntime) -> None:
     run = run_id()
     event = envelope(case_closed(f"case-{run}"))
-    async with TopicReader(probe.settings.kafka_bootstrap_servers, CandidateIdentifiedV1.TOPIC) as out:
+    async with TopicReader(
+        probe.settings.kafka_bootstrap_servers, BenchCandidateIdentifiedV1.TOPIC
+    ) as out:
         # The same event three times, as after a crashed relay or a rebalance.
         await publish(probe.settings.kafka_bootstrap_servers, [event, event, event])
         await publish(probe.settings.kafka_bootstrap_servers, [case_closed(f"case-{run}-marker")])
@@ -59,15 +61,35 @@ async def test_a_poison_message_is_dead_lettered_and_the_next_ones_still_apply(
     good_before = envelope(case_closed(f"case-{run}"))
     poison = envelope(case_closed(f"case-{run}-poison"))
     good_after = envelope(case_closed(f"case-{run}-after"))
-    async with TopicReader(servers, dead_letter_topic(CaseClosedV1.TOPIC)) as dlq:
-        await publish_raw(servers, CaseClosedV1.TOPIC, good_before.kafka_value(), key=key,
-                          headers=good_before.kafka_headers())
-        await publish_raw(servers, CaseClosedV1.TOPIC, b'{"case_ref": "half a', key=key,
-                          headers=good_before.kafka_headers()[:1] + [("ce_id", b"x")])
-        await publish_raw(servers, CaseClosedV1.TOPIC, poison.kafka_value(), key=key,
-                          headers=poison.kafka_headers())
-        await publish_raw(servers, CaseClosedV1.TOPIC, good_after.kafka_value(), key=key,
-                          headers=good_after.kafka_headers())
+    async with TopicReader(servers, dead_letter_topic(BenchCaseClosedV1.TOPIC)) as dlq:
+        await publish_raw(
+            servers,
+            BenchCaseClosedV1.TOPIC,
+            good_before.kafka_value(),
+            key=key,
+            headers=good_before.kafka_headers(),
+        )
+        await publish_raw(
+            servers,
+            BenchCaseClosedV1.TOPIC,
+            b'{"case_ref": "half a',
+            key=key,
+            headers=[*good_before.kafka_headers()[:1], ("ce_id", b"x")],
+        )
+        await publish_raw(
+            servers,
+            BenchCaseClosedV1.TOPIC,
+            poison.kafka_value(),
+            key=key,
+            headers=poison.kafka_headers(),
+        )
+        await publish_raw(
+            servers,
+            BenchCaseClosedV1.TOPIC,
+            good_after.kafka_value(),
+            key=key,
+            headers=good_after.kafka_headers(),
+        )
 
         await eventually(lambda: _has(probe, f"case-{run}-after"))
         assert set(await applied(probe)) >= {f"case-{run}", f"case-{run}-after"}
@@ -78,7 +100,7 @@ async def test_a_poison_message_is_dead_lettered_and_the_next_ones_still_apply(
         malformed, failed = (header_map(r.headers) for r in dead)
         for headers in (malformed, failed):
             assert set(DLQ_HEADERS) <= set(headers)
-            assert headers["dlq_original_topic"] == CaseClosedV1.TOPIC
+            assert headers["dlq_original_topic"] == BenchCaseClosedV1.TOPIC
             assert headers["dlq_consumer_group"] == probe.consumer.group
         assert malformed["dlq_error_class"] == "MalformedEnvelope"
         assert failed["dlq_error_class"] == "ProbeFailure"
@@ -96,26 +118,22 @@ async def test_offsets_are_committed_only_after_the_transaction(probe: ServiceRu
 
 
 async def _group_lag(probe: ServiceRuntime) -> int:
-    from aiokafka import AIOKafkaConsumer, TopicPartition
     from aiokafka.admin import AIOKafkaAdminClient
+
+    from vfp_shared.testing import end_offsets
 
     admin = AIOKafkaAdminClient(bootstrap_servers=probe.settings.kafka_bootstrap_servers)
     await admin.start()
-    consumer = AIOKafkaConsumer(bootstrap_servers=probe.settings.kafka_bootstrap_servers)
-    await consumer.start()
     try:
-        await consumer.topics()  # loads the cluster's metadata
         deadline = time.monotonic() + 10
         while True:
             committed = await admin.list_consumer_group_offsets(probe.consumer.group)
-            partitions = [TopicPartition(CaseClosedV1.TOPIC, p) for p in
-                          consumer.partitions_for_topic(CaseClosedV1.TOPIC) or ()]
-            ends = await consumer.end_offsets(partitions)
-            lag = sum(end - (committed[tp].offset if tp in committed else 0)
-                      for tp, end in ends.items())
+            ends = await end_offsets(probe.settings, BenchCaseClosedV1.TOPIC)
+            lag = sum(
+                end - (committed[tp].offset if tp in committed else 0) for tp, end in ends.items()
+            )
             if lag == 0 or time.monotonic() > deadline:
                 return lag
             await asyncio.sleep(0.2)
     finally:
-        await consumer.stop()
         await admin.close()

@@ -20,7 +20,7 @@ def test_the_headers_carry_the_cloudevents_attributes() -> None:
     sent = envelope(case_closed("case-1"))
     headers = header_map(sent.kafka_headers())
     assert headers["ce_specversion"] == "1.0"
-    assert headers["ce_type"] == "vfp.force.case-closed"
+    assert headers["ce_type"] == "vfp.bench.case-closed"
     assert headers["ce_subject"] == "case-1"
     assert headers["ce_schemaversion"] == "1"
     assert headers["ce_id"] == str(sent.id)
@@ -41,7 +41,10 @@ def test_a_record_of_another_schema_version_is_malformed() -> None:
 
 
 def test_invalid_data_names_the_field() -> None:
-    headers = [("ce_id", str(uuid4()).encode()), ("ce_time", b"2026-01-01T00:00:00+00:00"),
-               ("ce_source", b"/x")]
+    headers = [
+        ("ce_id", str(uuid4()).encode()),
+        ("ce_time", b"2026-01-01T00:00:00+00:00"),
+        ("ce_source", b"/x"),
+    ]
     with pytest.raises(ValidationError, match="case_ref"):
         decode("force.case-closed.v1", b'{"victim_ref": "v"}', headers)

@@ -3,26 +3,31 @@
 Several relays may run: each locks whole slots with SKIP LOCKED, so they share the work
 while one key's events (same slot) still leave in commit order. A crash after publishing
 and before marking re-sends those rows; consumers' inboxes absorb the duplicates.
+
+Each event keeps the traceparent of the span it was written under, so the consumer's span
+downstream is a child of the one that caused the event: one trace across services.
 """
 
 import asyncio
 import contextlib
+import json
 import logging
+import time
 from collections.abc import Sequence
-from typing import Any
 
 import asyncpg
-import sqlalchemy as sa
 from aiokafka import AIOKafkaProducer
 from opentelemetry.trace import SpanKind
-from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
-from vfp_shared.envelope import TRACEPARENT
 from vfp_shared.storage.bus_tables import BusTables
 from vfp_shared.storage.engine import libpq_dsn
-from vfp_shared.telemetry import OUTBOX_BACKLOG, OUTBOX_PUBLISHED, PROPAGATOR, span_from
+from vfp_shared.telemetry import OUTBOX_BACKLOG, OUTBOX_PUBLISHED, tracer
 
 log = logging.getLogger(__name__)
+
+BACKLOG_EVERY_S = 1.0  # counting the backlog on every batch would cost a round trip each
+PURGE_EVERY_S = 3600.0
+KEEP_SENT_HOURS = 24  # sent rows stay a day, for operators to look back
 
 
 def kafka_producer(bootstrap_servers: str) -> AIOKafkaProducer:
@@ -41,7 +46,6 @@ class OutboxRelay:
         self,
         *,
         service: str,
-        engine: AsyncEngine,
         tables: BusTables,
         producer: AIOKafkaProducer,
         database_url: str,
@@ -49,22 +53,44 @@ class OutboxRelay:
         poll_interval_s: float = 1.0,
     ):
         self.service = service
-        self._engine = engine
-        self._tables = tables
         self._producer = producer
         self._dsn = libpq_dsn(database_url)
         self._batch_size = batch_size
         self._poll_interval_s = poll_interval_s
+        self._channel = tables.notify_channel
+        outbox, slots = f"{tables.schema}.outbox", f"{tables.schema}.outbox_slots"
+        # Plain SQL on asyncpg: this is the hottest path of every service.
+        self._select = (
+            f"SELECT id, topic, key, headers, payload FROM {outbox} WHERE sent_at IS NULL "
+            f"AND slot IN (SELECT slot FROM {slots} FOR UPDATE SKIP LOCKED) ORDER BY id LIMIT $1"
+        )
+        self._mark = f"UPDATE {outbox} SET sent_at = now() WHERE id = ANY($1::bigint[])"
+        self._backlog = f"SELECT count(*) FROM {outbox} WHERE sent_at IS NULL"
+        self._purge = (
+            f"DELETE FROM {outbox} WHERE sent_at < now() - make_interval(hours => $1::int)"
+        )
+        self._pool: asyncpg.Pool | None = None
         self._wake = asyncio.Event()
+        self._backlog_read_at = 0.0
+        self._purged_at = 0.0
+
+    async def __aenter__(self) -> "OutboxRelay":
+        self._pool = await asyncpg.create_pool(self._dsn, min_size=1, max_size=2)
+        return self
+
+    async def __aexit__(self, *_: object) -> None:
+        if self._pool is not None:
+            await self._pool.close()
 
     async def run(self) -> None:
         """Publish until cancelled: on every NOTIFY from a committing unit of work, or poll."""
         listener = await asyncpg.connect(self._dsn)
-        await listener.add_listener(self._tables.notify_channel, self._on_notify)
+        await listener.add_listener(self._channel, self._on_notify)
         try:
             while True:
                 try:
                     published = await self.publish_pending()
+                    await self._housekeeping()
                 except asyncio.CancelledError:
                     raise
                 except Exception:
@@ -80,73 +106,49 @@ class OutboxRelay:
             with contextlib.suppress(Exception):
                 await listener.close()
 
-    def _on_notify(self, *_: Any) -> None:
+    def _on_notify(self, *_: object) -> None:
         self._wake.set()
 
     async def publish_pending(self) -> int:
-        """Publish one batch of unsent rows; returns how many."""
-        t = self._tables
-        async with self._engine.begin() as conn:
-            slots = (
-                await conn.execute(
-                    sa.select(t.outbox_slots.c.slot).with_for_update(skip_locked=True)
-                )
-            ).scalars().all()
-            if not slots:
-                return 0
-            rows = (
-                await conn.execute(
-                    sa.select(t.outbox.c.id, t.outbox.c.topic, t.outbox.c.key, t.outbox.c.headers,
-                              t.outbox.c.payload)
-                    .where(t.outbox.c.sent_at.is_(None), t.outbox.c.slot.in_(slots))
-                    .order_by(t.outbox.c.id)
-                    .limit(self._batch_size)
-                )
-            ).all()
+        """Publish one batch of unsent rows of the slots no other relay holds; returns the count."""
+        assert self._pool is not None, "use the relay as an async context manager"
+        async with self._pool.acquire() as conn, conn.transaction():
+            rows = await conn.fetch(self._select, self._batch_size)
             if rows:
-                await self._publish(rows)
-                await conn.execute(
-                    sa.update(t.outbox)
-                    .where(t.outbox.c.id.in_([row.id for row in rows]))
-                    .values(sent_at=sa.func.now())
-                )
+                with tracer().start_as_current_span(
+                    "outbox publish",
+                    kind=SpanKind.PRODUCER,
+                    attributes={
+                        "vfp.service": self.service,
+                        "messaging.batch.message_count": len(rows),
+                    },
+                ):
+                    await self._publish(rows)
+                await conn.execute(self._mark, [row["id"] for row in rows])
                 OUTBOX_PUBLISHED.labels(self.service).inc(len(rows))
-            await self._record_backlog(conn)
         return len(rows)
 
-    async def _publish(self, rows: Sequence[Any]) -> None:
-        pending = []
-        for row in rows:
-            headers = dict(row.headers)
-            # A producer span continues the trace the event was written under.
-            with span_from(f"{row.topic} publish", headers.get(TRACEPARENT), SpanKind.PRODUCER):
-                carrier: dict[str, str] = {}
-                PROPAGATOR.inject(carrier)
-                headers.update(carrier)
-                pending.append(
-                    await self._producer.send(
-                        row.topic,
-                        value=row.payload,
-                        key=row.key.encode(),
-                        headers=[(name, value.encode()) for name, value in headers.items()],
-                    )
-                )
+    async def _publish(self, rows: Sequence[asyncpg.Record]) -> None:
+        send = self._producer.send
+        pending = [
+            await send(
+                row["topic"],
+                value=row["payload"],
+                key=row["key"].encode(),
+                headers=[
+                    (name, value.encode()) for name, value in json.loads(row["headers"]).items()
+                ],
+            )
+            for row in rows
+        ]
         await asyncio.gather(*pending)
 
-    async def _record_backlog(self, conn: AsyncConnection) -> None:
-        backlog = await conn.scalar(
-            sa.select(sa.func.count()).select_from(self._tables.outbox)
-            .where(self._tables.outbox.c.sent_at.is_(None))
-        )
-        OUTBOX_BACKLOG.labels(self.service).set(backlog or 0)
-
-    async def purge_sent(self, older_than_hours: int = 24) -> None:
-        """Sent rows are only kept a day, for operators to look back."""
-        async with self._engine.begin() as conn:
-            await conn.execute(
-                sa.delete(self._tables.outbox).where(
-                    self._tables.outbox.c.sent_at < sa.func.now() - sa.text(
-                        f"interval '{int(older_than_hours)} hours'"
-                    )
-                )
-            )
+    async def _housekeeping(self) -> None:
+        assert self._pool is not None
+        now = time.monotonic()
+        if now - self._backlog_read_at > BACKLOG_EVERY_S:
+            OUTBOX_BACKLOG.labels(self.service).set(await self._pool.fetchval(self._backlog))
+            self._backlog_read_at = now
+        if now - self._purged_at > PURGE_EVERY_S:
+            await self._pool.execute(self._purge, KEEP_SENT_HOURS)
+            self._purged_at = now

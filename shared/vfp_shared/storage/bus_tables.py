@@ -21,6 +21,15 @@ class BusTables:
     def notify_channel(self) -> str:
         return f"{self.schema}_outbox"
 
+    @property
+    def insert_outbox_sql(self) -> str:
+        """One statement for a whole batch of outgoing events (arrays, one per column)."""
+        return (
+            f"INSERT INTO {self.schema}.outbox (event_id, topic, key, slot, headers, payload) "
+            "SELECT * FROM unnest($1::uuid[], $2::text[], $3::text[], $4::smallint[], "
+            "$5::json[], $6::bytea[])"
+        )
+
 
 def bus_tables(metadata: sa.MetaData) -> BusTables:
     """Declare the bus tables on a service's metadata (whose `schema` names the service)."""
@@ -53,11 +62,23 @@ def bus_tables(metadata: sa.MetaData) -> BusTables:
     return BusTables(schema, outbox, outbox_slots, inbox)
 
 
+def bus_tables_ddl(tables: BusTables) -> list[str]:
+    """What `create_all` cannot say: the relay's slots, and a NOTIFY on every outbox insert
+    (delivered at commit, deduplicated per transaction) that wakes the relay at once."""
+    schema, channel = tables.schema, tables.notify_channel
+    return [
+        f"INSERT INTO {schema}.outbox_slots SELECT generate_series(0, {OUTBOX_SLOTS - 1})",
+        f"CREATE FUNCTION {schema}.outbox_notify() RETURNS trigger LANGUAGE plpgsql AS "
+        f"$$ BEGIN PERFORM pg_notify('{channel}', ''); RETURN NULL; END $$",
+        f"CREATE TRIGGER outbox_notify AFTER INSERT ON {schema}.outbox "
+        f"FOR EACH STATEMENT EXECUTE FUNCTION {schema}.outbox_notify()",
+    ]
+
+
 def create_bus_tables(op: Operations, tables: BusTables) -> None:
     """For a service's first migration."""
     bind = op.get_bind()
     for table in (tables.outbox, tables.outbox_slots, tables.inbox):
         table.create(bind)
-    bind.execute(
-        tables.outbox_slots.insert(), [{"slot": slot} for slot in range(OUTBOX_SLOTS)]
-    )
+    for statement in bus_tables_ddl(tables):
+        op.execute(statement)

@@ -3,7 +3,6 @@
 from collections.abc import Sequence
 from uuid import UUID
 
-import sqlalchemy as sa
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from vfp_shared.storage.bus_tables import BusTables
@@ -12,15 +11,15 @@ from vfp_shared.storage.bus_tables import BusTables
 async def claim(
     session: AsyncSession, tables: BusTables, events: Sequence[tuple[UUID, str]]
 ) -> set[UUID]:
-    """Record (event id, topic) pairs as handled; return the ids that were new. One round trip."""
+    """Record (event id, topic) pairs as handled; return the ids that were new. One round trip
+    of plain SQL (it runs for every batch), in the session's transaction."""
     if not events:
         return set()
-    statement = sa.text(
+    connection = await session.connection()
+    result = await connection.exec_driver_sql(
         f"INSERT INTO {tables.schema}.inbox (event_id, topic) "
-        "SELECT * FROM unnest(CAST(:ids AS uuid[]), CAST(:topics AS text[])) "
-        "ON CONFLICT DO NOTHING RETURNING event_id"
+        "SELECT * FROM unnest($1::uuid[], $2::text[]) "
+        "ON CONFLICT DO NOTHING RETURNING event_id",
+        ([event_id for event_id, _ in events], [topic for _, topic in events]),
     )
-    ids = [event_id for event_id, _ in events]
-    topics = [topic for _, topic in events]
-    result = await session.execute(statement, {"ids": ids, "topics": topics})
     return set(result.scalars())

@@ -29,7 +29,9 @@ def run_env(target_metadata: sa.MetaData) -> None:
 
     def migrate(connection: Connection) -> None:
         # Instances starting together queue here instead of racing the same DDL.
-        connection.execute(sa.text("SELECT pg_advisory_xact_lock(:k)"), {"k": zlib.crc32(schema.encode())})
+        connection.execute(
+            sa.text("SELECT pg_advisory_xact_lock(:k)"), {"k": zlib.crc32(schema.encode())}
+        )
         connection.execute(sa.text(f'CREATE SCHEMA IF NOT EXISTS "{schema}"'))
         context.configure(
             connection=connection,

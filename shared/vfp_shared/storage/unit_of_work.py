@@ -1,14 +1,15 @@
 """One unit of work per command or batch: the domain change, the inbox record and the
 outgoing events (outbox rows) commit together, or not at all."""
 
+import json
 import zlib
 from collections.abc import Sequence
 from types import TracebackType
-from typing import Self
+from typing import Any, Self
 from uuid import UUID
 
-import sqlalchemy as sa
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
+from sqlalchemy.sql.expression import Executable
 
 from vfp_shared.contracts.base import Contract
 from vfp_shared.envelope import Envelope
@@ -28,11 +29,13 @@ class UnitOfWork:
         self._tables = tables
         self._source = source
         self._outgoing: list[Envelope[Contract]] = []
+        self._staged: dict[Executable, list[dict[str, Any]]] = {}
 
     async def __aenter__(self) -> Self:
         self.session = self._sessions()
         await self.session.begin()
         self._outgoing = []
+        self._staged = {}
         return self
 
     async def __aexit__(
@@ -52,34 +55,41 @@ class UnitOfWork:
         self._outgoing.append(envelope)
         return envelope
 
+    def stage(self, statement: Executable, row: dict[str, Any]) -> None:
+        """Queue a write to run at commit, batched with the same statement's other rows (one
+        round trip for a whole batch of events). Use `session` when you must read it back."""
+        self._staged.setdefault(statement, []).append(row)
+
     async def claim(self, events: Sequence[tuple[UUID, str]]) -> set[UUID]:
         """Inbox: which of these events have not been handled before."""
         return await inbox.claim(self.session, self._tables, events)
 
     async def commit(self) -> None:
+        for statement, rows in self._staged.items():
+            await self.session.execute(statement, rows)
         if self._outgoing:
-            await self.session.execute(
-                self._tables.outbox.insert(), [_outbox_row(e) for e in self._outgoing]
-            )
-            # Delivered on commit: wakes the relay at once instead of at its next poll.
-            await self.session.execute(
-                sa.text("SELECT pg_notify(:channel, '')"),
-                {"channel": self._tables.notify_channel},
-            )
+            await self._write_outbox()
         await self.session.commit()
         self._outgoing = []
+        self._staged = {}
 
-
-def _outbox_row(envelope: Envelope[Contract]) -> dict[str, object]:
-    key = envelope.subject
-    return {
-        "event_id": envelope.id,
-        "topic": envelope.topic,
-        "key": key,
-        "slot": zlib.crc32(key.encode()) % OUTBOX_SLOTS,
-        "headers": {name: value.decode() for name, value in envelope.kafka_headers()},
-        "payload": envelope.kafka_value(),
-    }
+    async def _write_outbox(self) -> None:
+        """All outgoing events in one statement of plain SQL: it runs for every batch of every
+        consumer. (Through the session's connection, so inside its transaction.)"""
+        columns: tuple[list[Any], ...] = ([], [], [], [], [], [])
+        ids, topics, keys, slots, headers, payloads = columns
+        for envelope in self._outgoing:
+            key = envelope.subject
+            ids.append(envelope.id)
+            topics.append(envelope.topic)
+            keys.append(key)
+            slots.append(zlib.crc32(key.encode()) % OUTBOX_SLOTS)
+            headers.append(
+                json.dumps({name: value.decode() for name, value in envelope.kafka_headers()})
+            )
+            payloads.append(envelope.kafka_value())
+        connection = await self.session.connection()
+        await connection.exec_driver_sql(self._tables.insert_outbox_sql, columns)
 
 
 class UnitOfWorkFactory:

@@ -1,7 +1,12 @@
 from datetime import datetime
 
 from vfp_shared.contracts.base import Contract, event
-from vfp_shared.contracts.vocabulary import ConsentScope, ContactRoute, FocusTheme, ParticipationMode
+from vfp_shared.contracts.vocabulary import (
+    ConsentScope,
+    ContactRoute,
+    FocusTheme,
+    ParticipationMode,
+)
 
 
 @event("participants.consent-given", version=1, key="participant_ref")
