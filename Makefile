@@ -31,6 +31,7 @@ lint: install ## ruff and mypy
 	@$(UV) run ruff check .
 	@$(UV) run ruff format --check .
 	@$(UV) run mypy
+	@for service in services/*/; do $(UV) run mypy "$$service" || exit 1; done
 
 bench: install up ## events/s through the whole pipeline next to a raw aiokafka+asyncpg loop
 	@eval "$$(deploy/stack.sh env)" && $(UV) run python -m vfp_bench

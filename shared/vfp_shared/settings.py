@@ -34,6 +34,7 @@ class ServiceSettings(PlatformSettings):
     """Adds what a service with an HTTP API and personal data needs."""
 
     http_host: str = "127.0.0.1"
+    http_port: int = 8000
     # Tokens: an HS256 shared secret by default; set jwt_algorithms=["RS256"] and a PEM key
     # to verify an identity provider's tokens instead.
     jwt_key: str = "change-me-local-development-secret-0123456789"

@@ -5,7 +5,8 @@ from pydantic import Field
 from vfp_shared.settings import ServiceSettings
 
 
-class FeedbackSettings(ServiceSettings):
+# vfp_shared ships no py.typed, so mypy sees it as Any here.
+class FeedbackSettings(ServiceSettings):  # type: ignore[misc, unused-ignore]
     http_port: int = 8003
     # A theme (with polarity) recurs when raised in at least this many testimonies ...
     feedback_recurring_min_testimonies: int = Field(default=3, ge=1)

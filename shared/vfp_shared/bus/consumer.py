@@ -11,7 +11,7 @@ import asyncio
 import logging
 from collections.abc import Awaitable, Callable, Mapping, Sequence
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, TypeAlias
 
 from aiokafka import ConsumerRecord
 from faststream import AckPolicy
@@ -34,7 +34,7 @@ from vfp_shared.telemetry import (
 
 log = logging.getLogger(__name__)
 
-Record = ConsumerRecord[bytes, bytes]
+Record: TypeAlias = "ConsumerRecord[bytes, bytes]"
 EventHandler = Callable[[UnitOfWork, Envelope[Any]], Awaitable[None]]
 
 
@@ -118,9 +118,9 @@ class BatchConsumer:
             return
         # Isolate the event that keeps failing; the rest still apply, in their order.
         for item in decoded:
-            error = await self._attempt([item])
-            if error is not None:
-                await self._dead_letter(item.record, error)
+            failure = await self._attempt([item])
+            if failure is not None:
+                await self._dead_letter(item.record, failure)
 
     async def _attempt(self, batch: list[_Decoded]) -> BaseException | None:
         """Apply with bounded retries; returns the last error, or None on success."""

@@ -38,7 +38,7 @@ def event(name: str, *, version: int, key: str) -> Callable[[C], C]:
         topic = f"{name}.v{version}"
         if topic in REGISTRY:
             raise ValueError(f"{topic} is registered twice")
-        if key not in model.model_fields:
+        if key not in model.__pydantic_fields__:
             raise ValueError(f"{topic}: key field {key!r} is not a field of {model.__name__}")
         model.TOPIC, model.EVENT_TYPE, model.VERSION, model.KEY_FIELD = topic, name, version, key
         REGISTRY[topic] = model

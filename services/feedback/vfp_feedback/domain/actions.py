@@ -22,9 +22,3 @@ def transition(current: ActionStatus, to: ActionStatus) -> ActionStatus:
     if to not in _ALLOWED[current]:
         raise IllegalTransition(f"an action that is {current} cannot become {to}")
     return to
-
-
-class EndorsementOutcome(StrEnum):
-    ENDORSE = "endorse"
-    ENDORSE_WITH_CHANGES = "endorse_with_changes"
-    NOT_ENDORSE = "not_endorse"

@@ -27,10 +27,16 @@ WILL_CHANGE_PRACTICE = "will_change_practice"
 
 DEFAULT_QUESTIONS: tuple[Question, ...] = (
     Question(USEFULNESS, "How useful was the panel to you? (1-5)", QuestionKind.SCALE),
-    Question(UNDERSTANDING_BEFORE,
-             "Your understanding of the victim's journey before the panel (1-5)", QuestionKind.SCALE),
-    Question(UNDERSTANDING_AFTER,
-             "Your understanding of the victim's journey after the panel (1-5)", QuestionKind.SCALE),
+    Question(
+        UNDERSTANDING_BEFORE,
+        "Your understanding of the victim's journey before the panel (1-5)",
+        QuestionKind.SCALE,
+    ),
+    Question(
+        UNDERSTANDING_AFTER,
+        "Your understanding of the victim's journey after the panel (1-5)",
+        QuestionKind.SCALE,
+    ),
     Question(WILL_CHANGE_PRACTICE, "Will you change your practice?", QuestionKind.YES_NO),
     Question("comments", "Anything else you want to tell us", QuestionKind.FREE_TEXT),
 )

@@ -1,0 +1,85 @@
+"""The tag-suggestion lexicon against a small labelled set: precision and recall.
+
+Each sentence was labelled by hand with the themes a coordinator would tag, before running the
+lexicon. Some are hard on purpose (no keyword, or a keyword in another sense).
+"""
+
+from vfp_feedback.domain.lexicon import suggest_tags
+from vfp_feedback.domain.themes import Polarity, ThemeTag
+
+P, N = Polarity.POSITIVE, Polarity.NEGATIVE
+
+# (what worked well, what could have been better, the tags a coordinator gave)
+LABELLED: list[tuple[str, str, set[tuple[str, Polarity]]]] = [
+    ("The officer kept me updated every week.", "", {("kept_informed", P)}),
+    ("", "I never heard back after giving my statement.", {("kept_informed", N)}),
+    ("She believed me from the very first call.", "", {("being_believed", P)}),
+    (
+        "",
+        "They treated it as the kind of thing that happens every weekend.",
+        {("being_believed", N)},
+    ),
+    ("Everyone was kind and really listened.", "", {("compassion", P)}),
+    ("", "The call handler was rude and dismissive.", {("compassion", N)}),
+    ("They came out straight away.", "", {("timeliness", P)}),
+    ("", "It took months before anyone looked at my phone.", {("timeliness", N)}),
+    ("The officer referred me to an ISVA the same day.", "", {("referral_to_support", P)}),
+    ("", "Nobody told me there was a support service I could use.", {("referral_to_support", N)}),
+    ("Special measures at court meant I did not have to see him.", "", {("court_experience", P)}),
+    (
+        "",
+        "The trial was adjourned three times and nobody explained why.",
+        {("court_experience", N), ("kept_informed", N)},
+    ),
+    ("They fitted an alarm so I felt safe at home.", "", {("safeguarding", P)}),
+    ("", "I felt unsafe when he was released on bail.", {("safeguarding", N)}),
+    ("I was helped to write my victim personal statement.", "", {("vcr_07_personal_statement", P)}),
+    (
+        "",
+        "I waited a year to get my phone back.",
+        {("vcr_10_expenses_property", N), ("timeliness", N)},
+    ),
+    (
+        "",
+        "I had to chase them to find out the verdict.",
+        {("kept_informed", N), ("vcr_09_outcome_info", N)},
+    ),
+    (
+        "",
+        "Every few weeks there was a different officer and I had to start again.",
+        {("continuity_of_contact", N)},
+    ),
+    ("My officer was honest about what could happen.", "", {("communication", P)}),
+    (
+        "",
+        "My complaint about the delay went nowhere.",
+        {("vcr_12_complaint", N), ("timeliness", N)},
+    ),
+]
+
+
+def test_the_labelled_set_has_about_twenty_sentences() -> None:
+    assert len(LABELLED) == 20
+
+
+def test_the_lexicon_suggests_tags_with_useful_precision_and_recall() -> None:
+    true_positives = suggested = expected = 0
+    for worked_well, could_be_better, labels in LABELLED:
+        found = {(t.theme_code, t.polarity) for t in suggest_tags(worked_well, could_be_better)}
+        true_positives += len(found & labels)
+        suggested += len(found)
+        expected += len(labels)
+    precision, recall = true_positives / suggested, true_positives / expected
+    print(
+        f"lexicon: precision {precision:.2f}, recall {recall:.2f} "
+        f"({true_positives} right of {suggested} suggested, {expected} labelled)"
+    )
+    assert precision >= 0.8
+    assert recall >= 0.7
+
+
+def test_polarity_follows_where_the_words_were_written() -> None:
+    assert suggest_tags("they kept me informed", "they kept me informed") == [
+        ThemeTag("kept_informed", P),
+        ThemeTag("kept_informed", N),
+    ]

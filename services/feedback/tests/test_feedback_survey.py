@@ -1,0 +1,145 @@
+"""The staff survey: opened by panels.panel-held.v1 over Kafka, one response per attendee."""
+
+import httpx
+from feedback_builders import auth, eventually, panel_held, ref
+
+from vfp_feedback.settings import FeedbackSettings
+from vfp_shared.auth import Role
+from vfp_shared.testing import publish
+
+
+async def held_panel(
+    client: httpx.AsyncClient, settings: FeedbackSettings, attendees: list[str]
+) -> str:
+    panel = ref("panel")
+    await publish(settings.kafka_bootstrap_servers, [panel_held(panel, attendees)])
+
+    async def opened() -> bool:
+        survey = await client.get(
+            f"/panels/{panel}/survey", headers=auth(settings, Role.STAFF, attendees[0])
+        )
+        return survey.status_code == 200
+
+    await eventually(opened)
+    return panel
+
+
+async def test_a_held_panel_opens_a_survey_for_its_attendees(
+    client: httpx.AsyncClient, settings: FeedbackSettings
+) -> None:
+    attendee = ref("officer")
+    panel = await held_panel(client, settings, [attendee, ref("officer")])
+    survey = await client.get(
+        f"/panels/{panel}/survey", headers=auth(settings, Role.STAFF, attendee)
+    )
+    assert [q["key"] for q in survey.json()["questions"]] == [
+        "usefulness",
+        "understanding_before",
+        "understanding_after",
+        "will_change_practice",
+        "comments",
+    ]
+    assert survey.json()["responded"] is False
+    stranger = await client.get(
+        f"/panels/{panel}/survey", headers=auth(settings, Role.STAFF, ref("officer"))
+    )
+    assert stranger.status_code == 404
+
+
+async def test_an_attendee_answers_once_and_results_average_the_answers(
+    client: httpx.AsyncClient, settings: FeedbackSettings
+) -> None:
+    first, second = ref("officer"), ref("officer")
+    panel = await held_panel(client, settings, [first, second, ref("officer")])
+    url = f"/panels/{panel}/survey/responses"
+    answers = {
+        "usefulness": 5,
+        "understanding_before": 2,
+        "understanding_after": 4,
+        "will_change_practice": True,
+        "comments": "I will refer earlier.",
+    }
+    staff = auth(settings, Role.STAFF, first)
+    assert (await client.post(url, headers=staff, json={"answers": answers})).status_code == 201
+    again = await client.post(url, headers=staff, json={"answers": answers})
+    assert again.status_code == 409
+    assert (
+        await client.post(
+            url,
+            headers=auth(settings, Role.STAFF, second),
+            json={
+                "answers": {
+                    "usefulness": 2,
+                    "understanding_before": 3,
+                    "understanding_after": 3,
+                    "will_change_practice": False,
+                }
+            },
+        )
+    ).status_code == 201
+    stranger = await client.post(
+        url, headers=auth(settings, Role.STAFF, ref("officer")), json={"answers": {"usefulness": 3}}
+    )
+    assert stranger.status_code == 404
+    results = await client.get(
+        f"/panels/{panel}/survey/results", headers=auth(settings, Role.BOARD)
+    )
+    body = results.json()
+    assert body["responses"] == 2 and body["attendees"] == 3
+    by_key = {q["key"]: q for q in body["questions"]}
+    assert by_key["usefulness"]["mean"] == 3.5
+    assert by_key["will_change_practice"]["yes"] == 1
+    assert body["understanding_uplift"] == 1.0
+    assert "I will refer earlier." not in results.text
+    around_now = {"from": body["held_at"], "to": "2100-01-01T00:00:00Z"}
+    trend = await client.get(
+        "/surveys/trend", params=around_now, headers=auth(settings, Role.PANEL_LEAD)
+    )
+    assert panel in [p["panel_ref"] for p in trend.json()]
+    assert (
+        await client.get(
+            f"/panels/{panel}/survey/results", headers=auth(settings, Role.STAFF, first)
+        )
+    ).status_code == 403
+
+
+async def test_an_answer_out_of_range_is_refused_naming_the_question(
+    client: httpx.AsyncClient, settings: FeedbackSettings
+) -> None:
+    attendee = ref("officer")
+    panel = await held_panel(client, settings, [attendee])
+    refused = await client.post(
+        f"/panels/{panel}/survey/responses",
+        headers=auth(settings, Role.STAFF, attendee),
+        json={"answers": {"usefulness": 9}},
+    )
+    assert refused.status_code == 422
+    assert "usefulness" in refused.json()["detail"]
+
+
+async def test_coordinators_define_the_questions_of_surveys_to_come(
+    client: httpx.AsyncClient, settings: FeedbackSettings
+) -> None:
+    coordinator = auth(settings, Role.COORDINATOR)
+    current = (await client.get("/survey/questions", headers=coordinator)).json()
+    duplicate = await client.put(
+        "/survey/questions", headers=coordinator, json={"questions": [current[0], current[0]]}
+    )
+    assert duplicate.status_code == 422
+    mine = [
+        {"key": "usefulness", "text": "Useful? (1-5)", "kind": "scale_1_5"},
+        {"key": "recommend", "text": "Would you recommend it?", "kind": "yes_no"},
+    ]
+    try:
+        assert (
+            await client.put("/survey/questions", headers=coordinator, json={"questions": mine})
+        ).status_code == 200
+        attendee = ref("officer")
+        panel = await held_panel(client, settings, [attendee])
+    finally:
+        # Other tests rely on the default questions.
+        await client.put("/survey/questions", headers=coordinator, json={"questions": current})
+    survey = await client.get(
+        f"/panels/{panel}/survey", headers=auth(settings, Role.STAFF, attendee)
+    )
+    assert survey.json()["questions"] == mine

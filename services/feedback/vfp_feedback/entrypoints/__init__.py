@@ -1,0 +1,1 @@
+"""Thin entry points: bus handlers and HTTP routes."""

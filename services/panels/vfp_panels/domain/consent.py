@@ -1,0 +1,24 @@
+"""The pool: consented victims as the participants service announced them (references only)."""
+
+from dataclasses import dataclass
+from datetime import datetime
+
+from vfp_shared.contracts.vocabulary import ContactRoute, FocusTheme, ParticipationMode
+
+# Victims are reached through a supporter, never cold (the force learned this the hard way).
+SUPPORTED_ROUTES = frozenset({ContactRoute.SUPPORT_WORKER, ContactRoute.OFFICER_IN_CASE})
+
+
+@dataclass(frozen=True)
+class Consent:
+    participant_ref: str
+    mode: ParticipationMode
+    themes: tuple[FocusTheme, ...]
+    contact_route: ContactRoute
+    supporter_ref: str | None
+    support_service_ref: str | None
+    given_at: datetime
+
+    @property
+    def reachable_through_supporter(self) -> bool:
+        return self.contact_route in SUPPORTED_ROUTES and bool(self.supporter_ref)

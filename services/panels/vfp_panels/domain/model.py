@@ -1,0 +1,228 @@
+"""The panel aggregate: its details, lifecycle, agenda and alerts. Plain Python; time passed in."""
+
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from enum import StrEnum
+
+from vfp_panels.domain.agenda import AgendaItem, check_item
+from vfp_panels.domain.agenda_rules import AgendaFacts, broken_rules
+from vfp_panels.domain.attendance import AttendanceSummary
+from vfp_panels.domain.errors import (
+    AgendaRulesBroken,
+    IllegalTransition,
+    Invalid,
+    NotYetStarted,
+    RegistrationClosed,
+)
+from vfp_panels.domain.events import (
+    AgendaPublished,
+    Event,
+    PanelCancelled,
+    PanelHeld,
+    PanelScheduled,
+    ParticipantInvited,
+    ParticipantRemoved,
+)
+from vfp_panels.domain.invitations import Invitation
+from vfp_shared.contracts.panels.vocabulary import PanelFormat
+from vfp_shared.contracts.vocabulary import FocusTheme
+
+REMOVED_CONSENT_WITHDRAWN = "consent_withdrawn"
+# The alert a near panel raises when a victim withdraws from it.
+PARTICIPANT_WITHDRAWN = "participant_withdrawn"
+
+
+class PanelStatus(StrEnum):
+    DRAFT = "draft"
+    SCHEDULED = "scheduled"
+    HELD = "held"
+    CLOSED = "closed"
+    CANCELLED = "cancelled"
+
+
+UPCOMING = frozenset({PanelStatus.DRAFT, PanelStatus.SCHEDULED})
+
+
+@dataclass
+class Alert:
+    """Something the coordinators must see on the panel, e.g. a victim withdrew close to it."""
+
+    ref: str
+    kind: str
+    raised_at: datetime
+    acknowledged_at: datetime | None = None
+    acknowledged_by: str | None = None
+
+
+@dataclass
+class Panel:
+    ref: str
+    organisation: str | None
+    title: str
+    starts_at: datetime
+    ends_at: datetime
+    format: PanelFormat
+    themes: list[FocusTheme]
+    lead_ref: str
+    case_study_capacity: int
+    meeting_link: str | None = None
+    venue: str | None = None
+    coordinator_refs: list[str] = field(default_factory=list)
+    command_area_refs: list[str] = field(default_factory=list)
+    organisation_refs: list[str] = field(default_factory=list)
+    status: PanelStatus = PanelStatus.DRAFT
+    agenda: list[AgendaItem] = field(default_factory=list)
+    agenda_published_at: datetime | None = None
+    cancel_reason_code: str | None = None
+    cancelled_at: datetime | None = None
+    recording_ref: str | None = None
+    held_at: datetime | None = None
+    alerts: list[Alert] = field(default_factory=list)
+    events: list[Event] = field(default_factory=list, compare=False, repr=False)
+
+    def __post_init__(self) -> None:
+        check_details(self)
+
+    @property
+    def minutes(self) -> int:
+        return int((self.ends_at - self.starts_at).total_seconds() // 60)
+
+    @property
+    def location(self) -> str:
+        """Where to go: the venue, the meeting link, or both for a hybrid panel."""
+        return " / ".join(p for p in (self.venue, self.meeting_link) if p)
+
+    def _transition(self, to: PanelStatus, action: str, allowed_from: set[PanelStatus]) -> None:
+        if self.status not in allowed_from:
+            raise IllegalTransition(self.status, action)
+        self.status = to
+
+    def schedule(self) -> None:
+        self._transition(PanelStatus.SCHEDULED, "schedule", {PanelStatus.DRAFT})
+        self._announce()
+
+    def move_to(self, starts_at: datetime, ends_at: datetime) -> None:
+        """New times (the caller checks clashes); a scheduled panel announces them again."""
+        if self.status not in UPCOMING:
+            raise IllegalTransition(self.status, "move")
+        self.starts_at, self.ends_at = starts_at, ends_at
+        check_details(self)
+        if self.status == PanelStatus.SCHEDULED:
+            self._announce()
+
+    def _announce(self) -> None:
+        self.events.append(
+            PanelScheduled(
+                self.ref,
+                self.title,
+                self.starts_at,
+                self.ends_at,
+                self.format,
+                tuple(self.themes),
+                self.lead_ref,
+                tuple(self.command_area_refs),
+                tuple(self.organisation_refs),
+            )
+        )
+
+    def replace_agenda(self, items: list[AgendaItem]) -> None:
+        """A new draft agenda; it must be published again before it counts."""
+        if self.status not in UPCOMING:
+            raise IllegalTransition(self.status, "change the agenda of")
+        for position, item in enumerate(items):
+            check_item(position, item)
+        seen: set[str] = set()
+        for position, item in enumerate(items):
+            if item.participant_ref is not None:
+                if item.participant_ref in seen:
+                    raise Invalid(
+                        ("body", "items", position, "participant_ref"),
+                        "a victim has one case study per panel",
+                    )
+                seen.add(item.participant_ref)
+        self.agenda = list(items)
+        self.agenda_published_at = None
+
+    def publish_agenda(self, facts: AgendaFacts, now: datetime) -> None:
+        if self.status != PanelStatus.SCHEDULED:
+            raise IllegalTransition(self.status, "publish the agenda of")
+        if self.agenda_published_at is not None:
+            return  # this very agenda is out already: publishing twice announces it once
+        broken = broken_rules(facts)
+        if broken:
+            raise AgendaRulesBroken(broken)
+        self.agenda_published_at = now
+        self.events.append(AgendaPublished(self.ref, tuple(self.agenda), now))
+
+    def remove_participant(
+        self, participant_ref: str, reason_code: str, now: datetime, near: timedelta, alert_ref: str
+    ) -> None:
+        """Take a victim off the agenda at once, whatever the panel's state (their invitation
+        goes with them). An upcoming panel announces it; a near one also raises an alert."""
+        self.agenda = [item for item in self.agenda if item.participant_ref != participant_ref]
+        if self.status not in UPCOMING:
+            return
+        if self.starts_at - now <= near:
+            self.alerts.append(Alert(alert_ref, PARTICIPANT_WITHDRAWN, now))
+        self.events.append(ParticipantRemoved(self.ref, participant_ref, reason_code, now))
+
+    def acknowledge(self, alert_ref: str, by: str, now: datetime) -> Alert | None:
+        for alert in self.alerts:
+            if alert.ref == alert_ref:
+                if alert.acknowledged_at is None:
+                    alert.acknowledged_at, alert.acknowledged_by = now, by
+                return alert
+        return None
+
+    def mark_held(self, recording_ref: str, attendance: AttendanceSummary, now: datetime) -> None:
+        if self.status != PanelStatus.SCHEDULED:
+            raise IllegalTransition(self.status, "mark held")
+        if now < self.starts_at:
+            raise NotYetStarted()
+        self.status = PanelStatus.HELD
+        self.held_at = now
+        self.recording_ref = recording_ref
+        self.events.append(PanelHeld(self.ref, self.title, now, recording_ref, attendance))
+
+    def invite(self, invitation: Invitation) -> None:
+        """Send a new invitation (only once the panel is scheduled)."""
+        if self.status != PanelStatus.SCHEDULED:
+            raise IllegalTransition(self.status, "send invitations for")
+        self.events.append(
+            ParticipantInvited(
+                invitation, self.title, self.starts_at, self.ends_at, self.format, self.location
+            )
+        )
+
+    def check_open_for_registration(self, now: datetime) -> None:
+        if self.status != PanelStatus.SCHEDULED:
+            raise IllegalTransition(self.status, "register for")
+        if now >= self.starts_at:
+            raise RegistrationClosed()
+
+    def check_attendance_recordable(self, now: datetime) -> None:
+        if self.status not in (PanelStatus.SCHEDULED, PanelStatus.HELD):
+            raise IllegalTransition(self.status, "record attendance at")
+        if now < self.starts_at:
+            raise NotYetStarted()
+
+    def close(self) -> None:
+        self._transition(PanelStatus.CLOSED, "close", {PanelStatus.HELD})
+
+    def cancel(self, reason_code: str, now: datetime) -> None:
+        self._transition(PanelStatus.CANCELLED, "cancel", set(UPCOMING))
+        self.cancel_reason_code = reason_code
+        self.cancelled_at = now
+        self.events.append(PanelCancelled(self.ref, reason_code, now))
+
+
+def check_details(panel: Panel) -> None:
+    """A panel's own details: a real time window and where to go for its format."""
+    if panel.ends_at <= panel.starts_at:
+        raise Invalid(("body", "ends_at"), "ends_at must be after starts_at")
+    if panel.format in (PanelFormat.ONLINE, PanelFormat.HYBRID) and not panel.meeting_link:
+        raise Invalid(("body", "meeting_link"), f"a {panel.format} panel needs a meeting link")
+    if panel.format in (PanelFormat.IN_PERSON, PanelFormat.HYBRID) and not panel.venue:
+        raise Invalid(("body", "venue"), f"a {panel.format} panel needs a venue")
+    if not panel.themes:
+        raise Invalid(("body", "themes"), "a panel picks at least one focus theme")

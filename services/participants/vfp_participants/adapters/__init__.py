@@ -1,0 +1,1 @@
+"""Adapters: tables, the candidate repository and the do-not-contact list."""

@@ -1,0 +1,75 @@
+"""The do-not-contact list. It holds keyed digests, never refs: it must outlive the erasure of
+a withdrawn participant and still stop the force's next event from sourcing them again."""
+
+import hashlib
+import hmac
+from collections.abc import Sequence
+from datetime import datetime
+from typing import Any
+
+import sqlalchemy as sa
+from sqlalchemy.dialects.postgresql import insert
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from vfp_participants.adapters.tables import do_not_contact
+
+
+class DoNotContactList:
+    def __init__(self, session: AsyncSession, key: bytes):
+        self._session = session
+        self._key = key
+
+    def digest(self, kind: str, ref: str) -> str:
+        return hmac.new(self._key, f"{kind}:{ref}".encode(), hashlib.sha256).hexdigest()
+
+    def key_of(self, participant_ref: str, victim_ref: str | None) -> str:
+        """A force victim is listed by their victim ref (it survives erasure); a self-referrer
+        by their participant ref."""
+        if victim_ref is not None:
+            return self.digest("victim", victim_ref)
+        return self.digest("participant", participant_ref)
+
+    async def contains(self, digest: str) -> bool:
+        found = await self._session.scalar(
+            sa.select(sa.literal(True)).where(do_not_contact.c.digest == digest)
+        )
+        return bool(found)
+
+    async def add(
+        self, digest: str, participant_ref: str | None, reason_code: str, by: str, at: datetime
+    ) -> None:
+        await self._session.execute(
+            insert(do_not_contact)
+            .values(
+                digest=digest,
+                participant_ref=participant_ref,
+                reason_code=reason_code,
+                added_by=by,
+                added_at=at,
+            )
+            .on_conflict_do_update(
+                index_elements=[do_not_contact.c.digest],
+                set_={"reason_code": reason_code, "participant_ref": participant_ref},
+            )
+        )
+
+    async def remove(self, digest: str) -> bool:
+        result = await self._session.execute(
+            sa.delete(do_not_contact).where(do_not_contact.c.digest == digest)
+        )
+        return bool(getattr(result, "rowcount", 0))
+
+    async def entries(self, limit: int, offset: int) -> Sequence[sa.Row[Any, Any, Any, Any]]:
+        return (
+            await self._session.execute(
+                sa.select(
+                    do_not_contact.c.participant_ref,
+                    do_not_contact.c.reason_code,
+                    do_not_contact.c.added_by,
+                    do_not_contact.c.added_at,
+                )
+                .order_by(do_not_contact.c.added_at.desc())
+                .limit(limit)
+                .offset(offset)
+            )
+        ).all()

@@ -1,0 +1,422 @@
+"""Candidates and the facts screening needs, on the participants schema."""
+
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any
+from uuid import uuid4
+
+import sqlalchemy as sa
+from sqlalchemy.dialects.postgresql import insert
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from vfp_participants.adapters.do_not_contact import DoNotContactList
+from vfp_participants.adapters.tables import candidates, cases, history
+from vfp_participants.domain.model import Approach, Candidate, Consent, HistoryEntry, Status
+from vfp_participants.domain.screening import CaseFacts, VictimFacts
+from vfp_shared.contracts.vocabulary import (
+    CandidateSource,
+    ConsentScope,
+    ContactRoute,
+    FocusTheme,
+    JusticeStatus,
+    ParticipationMode,
+)
+
+
+@dataclass
+class Sourcing:
+    """How the victim reached us: the refs screening needs, kept beside the candidate."""
+
+    victim_ref: str | None = None
+    claimed_case_ref: str | None = None
+    nominated_service_ref: str | None = None
+    nominated_worker_ref: str | None = None
+    declared_themes: frozenset[FocusTheme] = frozenset()
+    declared_child: bool = False
+
+
+@dataclass
+class CandidateRecord:
+    candidate: Candidate
+    sourcing: Sourcing = field(default_factory=Sourcing)
+    updated_at: datetime | None = None
+
+
+@dataclass(frozen=True)
+class CandidateFilter:
+    theme: FocusTheme | None = None
+    status: Status | None = None
+    source: CandidateSource | None = None
+    route: ContactRoute | None = None
+    support_service_ref: str | None = None
+    limit: int = 100
+    offset: int = 0
+
+
+class CandidateRepository:
+    def __init__(self, session: AsyncSession, do_not_contact: DoNotContactList):
+        self.session = session
+        self.do_not_contact = do_not_contact
+
+    # --- candidates --------------------------------------------------------------------------
+
+    async def get(self, participant_ref: str, *, lock: bool = True) -> CandidateRecord | None:
+        query = sa.select(candidates).where(candidates.c.participant_ref == participant_ref)
+        row = (await self.session.execute(query.with_for_update() if lock else query)).first()
+        return _record(row) if row else None
+
+    async def for_victim_or_case(
+        self, victim_ref: str | None, case_ref: str | None
+    ) -> list[CandidateRecord]:
+        """The candidates a case's news concerns, locked, in a stable order."""
+        conditions = []
+        if victim_ref is not None:
+            conditions.append(candidates.c.victim_ref == victim_ref)
+        if case_ref is not None:
+            conditions.append(candidates.c.claimed_case_ref == case_ref)
+        if not conditions:
+            return []
+        rows = await self.session.execute(
+            sa.select(candidates)
+            .where(sa.or_(*conditions))
+            .order_by(candidates.c.participant_ref)
+            .with_for_update()
+        )
+        return [_record(row) for row in rows]
+
+    async def ensure_for_victim(self, victim_ref: str, source: CandidateSource) -> None:
+        """The victim's one candidate, created on first sight; records the new route."""
+        await self.session.execute(
+            insert(candidates)
+            .values(
+                participant_ref=str(uuid4()),
+                victim_ref=victim_ref,
+                status=Status.PENDING.value,
+                sources=[source.value],
+            )
+            .on_conflict_do_update(
+                index_elements=[candidates.c.victim_ref],
+                set_={
+                    "sources": sa.case(
+                        (
+                            sa.literal(source.value) == sa.any_(candidates.c.sources),
+                            candidates.c.sources,
+                        ),
+                        else_=sa.func.array_append(candidates.c.sources, source.value),
+                    )
+                },
+            )
+        )
+
+    async def add_self_referred(
+        self,
+        *,
+        claimed_case_ref: str,
+        declared_themes: frozenset[FocusTheme],
+        declared_child: bool,
+    ) -> str:
+        participant_ref = str(uuid4())
+        await self.session.execute(
+            candidates.insert().values(
+                participant_ref=participant_ref,
+                claimed_case_ref=claimed_case_ref,
+                status=Status.PENDING.value,
+                sources=[CandidateSource.SELF_REFERRAL.value],
+                declared_themes=sorted(declared_themes),
+                declared_child=declared_child,
+            )
+        )
+        return participant_ref
+
+    async def record_nomination(
+        self, victim_ref: str, service_ref: str, worker_ref: str, child: bool
+    ) -> None:
+        await self.session.execute(
+            candidates.update()
+            .where(candidates.c.victim_ref == victim_ref)
+            .values(
+                nominated_service_ref=service_ref,
+                nominated_worker_ref=worker_ref,
+                declared_child=candidates.c.declared_child | child,
+            )
+        )
+
+    async def due_for_rescreening(self, now: datetime, limit: int) -> list[CandidateRecord]:
+        rows = await self.session.execute(
+            sa.select(candidates)
+            .where(
+                candidates.c.status == Status.DEFERRED.value,
+                candidates.c.deferred_until <= now,
+            )
+            .order_by(candidates.c.deferred_until)
+            .limit(limit)
+            .with_for_update(skip_locked=True)
+        )
+        return [_record(row) for row in rows]
+
+    async def save(self, record: CandidateRecord, trigger: str) -> list[HistoryEntry]:
+        """Write the candidate and its new history lines; returns those lines."""
+        c = record.candidate
+        await self.session.execute(
+            candidates.update()
+            .where(candidates.c.participant_ref == c.participant_ref)
+            .values(
+                status=c.status.value,
+                sources=[s.value for s in c.sources],
+                themes=sorted(c.themes),
+                contact_route=c.contact_route.value if c.contact_route else None,
+                supporter_ref=c.supporter_ref,
+                support_service_ref=c.support_service_ref,
+                child=c.child,
+                safeguarding=c.safeguarding,
+                reason_codes=list(c.reason_codes),
+                excluded_by_screening=c.excluded_by_screening,
+                deferred_until=c.deferred_until,
+                policy_version=c.policy_version,
+                approach=_approach_json(c.approach),
+                last_approached_at=c.last_approached_at,
+                consent=_consent_json(c.consent),
+                withdrawn_at=c.withdrawn_at,
+                updated_at=sa.func.now(),
+            )
+        )
+        written = list(c.history)
+        if written:
+            await self.session.execute(
+                history.insert(),
+                [
+                    {
+                        "participant_ref": c.participant_ref,
+                        "at": entry.at,
+                        "kind": entry.kind,
+                        "from_status": entry.from_status.value,
+                        "to_status": entry.to_status.value,
+                        "reason_codes": list(entry.reason_codes),
+                        "policy_version": entry.policy_version,
+                        "detail": entry.detail,
+                        "trigger": trigger,
+                    }
+                    for entry in written
+                ],
+            )
+        c.history.clear()
+        return written
+
+    async def forget_victim(self, record: CandidateRecord) -> None:
+        """Erasure: drop the victim's refs and the cases that were theirs."""
+        victim_ref = record.sourcing.victim_ref
+        if victim_ref is not None:
+            await self.session.execute(sa.delete(cases).where(cases.c.victim_ref == victim_ref))
+        await self.session.execute(
+            candidates.update()
+            .where(candidates.c.participant_ref == record.candidate.participant_ref)
+            .values(
+                victim_ref=None,
+                claimed_case_ref=None,
+                nominated_service_ref=None,
+                nominated_worker_ref=None,
+                declared_themes=[],
+                declared_child=False,
+                reason_codes=[],
+            )
+        )
+        record.sourcing = Sourcing()
+
+    async def search(self, where: CandidateFilter) -> list[CandidateRecord]:
+        query = sa.select(candidates)
+        if where.theme is not None:
+            query = query.where(sa.literal(where.theme.value) == sa.any_(candidates.c.themes))
+        if where.status is not None:
+            query = query.where(candidates.c.status == where.status.value)
+        if where.source is not None:
+            query = query.where(sa.literal(where.source.value) == sa.any_(candidates.c.sources))
+        if where.route is not None:
+            query = query.where(candidates.c.contact_route == where.route.value)
+        if where.support_service_ref is not None:
+            query = query.where(candidates.c.support_service_ref == where.support_service_ref)
+        query = (
+            query.order_by(candidates.c.updated_at.desc(), candidates.c.participant_ref)
+            .limit(where.limit)
+            .offset(where.offset)
+        )
+        return [_record(row) for row in await self.session.execute(query)]
+
+    async def history_of(self, participant_ref: str) -> Sequence[sa.Row[Any, Any, Any, Any]]:
+        return (
+            await self.session.execute(
+                sa.select(history)
+                .where(history.c.participant_ref == participant_ref)
+                .order_by(history.c.id)
+            )
+        ).all()
+
+    # --- the facts screening needs ------------------------------------------------------------
+
+    async def facts(self, record: CandidateRecord) -> VictimFacts:
+        s = record.sourcing
+        conditions = []
+        if s.victim_ref is not None:
+            conditions.append(cases.c.victim_ref == s.victim_ref)
+        if s.claimed_case_ref is not None:
+            conditions.append(cases.c.case_ref == s.claimed_case_ref)
+        found: list[CaseFacts] = []
+        if conditions:
+            rows = await self.session.execute(
+                sa.select(cases).where(sa.or_(*conditions)).order_by(cases.c.case_ref)
+            )
+            found = [_case(row) for row in rows]
+        if s.claimed_case_ref is not None and not any(
+            c.case_ref == s.claimed_case_ref for c in found
+        ):
+            found.append(CaseFacts(case_ref=s.claimed_case_ref))  # claimed, not yet known
+        return VictimFacts(
+            cases=tuple(found),
+            on_do_not_contact=await self.do_not_contact.contains(
+                self.do_not_contact.key_of(record.candidate.participant_ref, s.victim_ref)
+            ),
+            last_approached_at=record.candidate.last_approached_at,
+            self_referred=record.candidate.self_referred,
+            declared_themes=s.declared_themes,
+            declared_child=s.declared_child,
+            nominated_service_ref=s.nominated_service_ref,
+            nominated_worker_ref=s.nominated_worker_ref,
+        )
+
+    # --- cases -------------------------------------------------------------------------------
+
+    async def record_closure(self, values: dict[str, Any]) -> None:
+        """Upsert a case's closure; an older closure never overwrites a newer one."""
+        statement = insert(cases).values(**values)
+        closure = {k: statement.excluded[k] for k in values if k != "case_ref"}
+        await self.session.execute(
+            statement.on_conflict_do_update(
+                index_elements=[cases.c.case_ref],
+                set_=closure,
+                where=sa.or_(
+                    cases.c.closed_at.is_(None), cases.c.closed_at <= statement.excluded.closed_at
+                ),
+            )
+        )
+
+    async def record_reopening(self, case_ref: str, at: datetime) -> None:
+        statement = insert(cases).values(case_ref=case_ref, reopened_at=at)
+        await self.session.execute(
+            statement.on_conflict_do_update(
+                index_elements=[cases.c.case_ref],
+                set_={
+                    "reopened_at": sa.func.greatest(
+                        cases.c.reopened_at, statement.excluded.reopened_at
+                    )
+                },
+            )
+        )
+
+    async def record_complaint(self, case_ref: str, complaint_ref: str, *, resolved: bool) -> None:
+        state = "resolved" if resolved else "open"
+        entry = sa.func.jsonb_build_object(complaint_ref, state)
+        statement = insert(cases).values(case_ref=case_ref, complaints=entry)
+        merged: sa.ColumnElement[Any] = cases.c.complaints.op("||")(entry)
+        if not resolved:
+            # An opening that arrives after its resolution must not reopen it.
+            merged = sa.case(
+                (cases.c.complaints.has_key(complaint_ref), cases.c.complaints), else_=merged
+            )
+        await self.session.execute(
+            statement.on_conflict_do_update(
+                index_elements=[cases.c.case_ref], set_={"complaints": merged}
+            )
+        )
+
+    async def victim_of(self, case_ref: str) -> str | None:
+        found: str | None = await self.session.scalar(
+            sa.select(cases.c.victim_ref).where(cases.c.case_ref == case_ref)
+        )
+        return found
+
+
+def _record(row: sa.Row[Any]) -> CandidateRecord:
+    m = row._mapping
+    candidate = Candidate(
+        participant_ref=m["participant_ref"],
+        status=Status(m["status"]),
+        sources=tuple(CandidateSource(s) for s in m["sources"]),
+        themes=frozenset(FocusTheme(t) for t in m["themes"]),
+        contact_route=ContactRoute(m["contact_route"]) if m["contact_route"] else None,
+        supporter_ref=m["supporter_ref"],
+        support_service_ref=m["support_service_ref"],
+        child=m["child"],
+        safeguarding=m["safeguarding"],
+        reason_codes=tuple(m["reason_codes"]),
+        excluded_by_screening=m["excluded_by_screening"],
+        deferred_until=m["deferred_until"],
+        policy_version=m["policy_version"],
+        approach=_approach(m["approach"]),
+        last_approached_at=m["last_approached_at"],
+        consent=_consent(m["consent"]),
+        withdrawn_at=m["withdrawn_at"],
+    )
+    sourcing = Sourcing(
+        victim_ref=m["victim_ref"],
+        claimed_case_ref=m["claimed_case_ref"],
+        nominated_service_ref=m["nominated_service_ref"],
+        nominated_worker_ref=m["nominated_worker_ref"],
+        declared_themes=frozenset(FocusTheme(t) for t in m["declared_themes"]),
+        declared_child=m["declared_child"],
+    )
+    return CandidateRecord(candidate, sourcing, m["updated_at"])
+
+
+def _case(row: sa.Row[Any]) -> CaseFacts:
+    m = row._mapping
+    return CaseFacts(
+        case_ref=m["case_ref"],
+        justice_status=JusticeStatus(m["justice_status"]) if m["justice_status"] else None,
+        closed_at=m["closed_at"],
+        reopened_at=m["reopened_at"],
+        open_complaints=sum(1 for state in m["complaints"].values() if state == "open"),
+        themes=frozenset(FocusTheme(t) for t in m["themes"]),
+        child=m["child"],
+        safeguarding=m["safeguarding"],
+        oic_ref=m["oic_ref"],
+        support_service_ref=m["support_service_ref"],
+        support_worker_ref=m["support_worker_ref"],
+    )
+
+
+def _approach_json(approach: Approach | None) -> dict[str, str] | None:
+    if approach is None:
+        return None
+    return {"via": approach.via.value, "by_ref": approach.by_ref, "at": approach.at.isoformat()}
+
+
+def _approach(raw: dict[str, str] | None) -> Approach | None:
+    if raw is None:
+        return None
+    return Approach(ContactRoute(raw["via"]), raw["by_ref"], datetime.fromisoformat(raw["at"]))
+
+
+def _consent_json(consent: Consent | None) -> dict[str, Any] | None:
+    if consent is None:
+        return None
+    return {
+        "mode": consent.mode.value,
+        "scopes": sorted(consent.scopes),
+        "case_study_team_refs": list(consent.case_study_team_refs),
+        "praise_officer_refs": list(consent.praise_officer_refs),
+        "guardian_consent": consent.guardian_consent,
+        "given_at": consent.given_at.isoformat(),
+    }
+
+
+def _consent(raw: dict[str, Any] | None) -> Consent | None:
+    if raw is None:
+        return None
+    return Consent(
+        mode=ParticipationMode(raw["mode"]),
+        scopes=frozenset(ConsentScope(s) for s in raw["scopes"]),
+        case_study_team_refs=tuple(raw["case_study_team_refs"]),
+        praise_officer_refs=tuple(raw["praise_officer_refs"]),
+        guardian_consent=raw["guardian_consent"],
+        given_at=datetime.fromisoformat(raw["given_at"]),
+    )

@@ -1,0 +1,1 @@
+"""The participants domain: screening rules and the candidate's lifecycle (plain Python)."""

@@ -1,0 +1,27 @@
+"""What the domain refuses, as types; the entry points map them to HTTP codes or dead letters."""
+
+
+class ParticipantsError(Exception):
+    """Base of this service's domain errors."""
+
+
+class CandidateNotFound(ParticipantsError, LookupError):
+    """No such candidate, or not one the caller may see."""
+
+
+class IllegalTransition(ParticipantsError):
+    """The candidate's status does not allow this step."""
+
+    def __init__(self, participant_ref: str, status: str, step: str):
+        super().__init__(f"candidate {participant_ref} is {status}: cannot {step}")
+        self.status = status
+        self.step = step
+
+
+class RuleViolation(ParticipantsError):
+    """A command breaks a rule about one of its fields (e.g. a child without guardian consent)."""
+
+    def __init__(self, field: str, message: str):
+        super().__init__(message)
+        self.field = field
+        self.message = message

@@ -1,0 +1,1 @@
+"""Entry points: bus handlers and the HTTP API (thin: parse, build a command, call a handler)."""

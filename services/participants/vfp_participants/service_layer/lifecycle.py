@@ -1,0 +1,247 @@
+"""What coordinators record about a candidate, what they and the support services may read,
+and the do-not-contact list. Every read and change is audited in the same transaction."""
+
+from collections.abc import Sequence
+from dataclasses import dataclass, replace
+from datetime import datetime
+from typing import Any
+
+import sqlalchemy as sa
+
+from vfp_participants.adapters.repository import CandidateFilter, CandidateRecord
+from vfp_participants.adapters.tables import audit, self_referrals
+from vfp_participants.domain.errors import CandidateNotFound
+from vfp_participants.domain.model import ExclusionReason
+from vfp_participants.service_layer.screening import read_self_referral, rescreen
+from vfp_participants.service_layer.unit import Services, store
+from vfp_shared.audit import record as audit_record
+from vfp_shared.auth import Principal, Role
+from vfp_shared.contracts.vocabulary import ConsentScope, ContactRoute, ParticipationMode
+from vfp_shared.storage.unit_of_work import UnitOfWork
+
+COORDINATION = (Role.COORDINATOR, Role.PANEL_LEAD)
+
+
+def may_see(principal: Principal, record: CandidateRecord) -> bool:
+    """Coordinators see every candidate; a support service only its own clients."""
+    if principal.has(*COORDINATION):
+        return True
+    return (
+        principal.has(Role.SUPPORT_SERVICE)
+        and principal.organisation is not None
+        and record.candidate.support_service_ref == principal.organisation
+    )
+
+
+async def _load(
+    uow: UnitOfWork, services: Services, principal: Principal, participant_ref: str
+) -> CandidateRecord:
+    record = await services.repository(uow).get(participant_ref)
+    if record is None or not may_see(principal, record):
+        raise CandidateNotFound(participant_ref)
+    return record
+
+
+# --- reading ---------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class CandidateView:
+    record: CandidateRecord
+    history: Sequence[Any]
+    self_referral: dict[str, str | None] | None
+
+
+async def view_candidate(
+    uow: UnitOfWork, services: Services, principal: Principal, participant_ref: str, purpose: str
+) -> CandidateView:
+    record = await _load(uow, services, principal, participant_ref)
+    contact = None
+    if principal.has(*COORDINATION):
+        contact = await read_self_referral(uow, services, participant_ref)
+    await audit_record(uow.session, audit, principal, "read", participant_ref, purpose)
+    return CandidateView(
+        record, await services.repository(uow).history_of(participant_ref), contact
+    )
+
+
+async def list_candidates(
+    uow: UnitOfWork, services: Services, principal: Principal, where: CandidateFilter, purpose: str
+) -> list[CandidateRecord]:
+    if not principal.has(*COORDINATION):
+        if principal.organisation is None:
+            return []  # a support service's token without its organisation sees no one
+        where = replace(where, support_service_ref=principal.organisation)
+    found = await services.repository(uow).search(where)
+    if found:
+        # One audit line per candidate shown, in one statement.
+        await uow.session.execute(
+            audit.insert(),
+            [
+                {
+                    "actor": principal.subject,
+                    "actor_roles": ",".join(sorted(principal.roles)),
+                    "organisation": principal.organisation,
+                    "action": "list",
+                    "subject_ref": r.candidate.participant_ref,
+                    "reason": purpose,
+                }
+                for r in found
+            ],
+        )
+    return found
+
+
+# --- the steps -------------------------------------------------------------------------------
+
+
+async def record_approach(
+    uow: UnitOfWork,
+    services: Services,
+    principal: Principal,
+    participant_ref: str,
+    *,
+    via: ContactRoute,
+    by_ref: str,
+    at: datetime | None,
+) -> CandidateRecord:
+    record = await _load(uow, services, principal, participant_ref)
+    record.candidate.record_approach(via, by_ref, at or services.clock())
+    await store(uow, services, record, actor=principal, why="approach recorded")
+    return record
+
+
+async def record_consent(
+    uow: UnitOfWork,
+    services: Services,
+    principal: Principal,
+    participant_ref: str,
+    *,
+    mode: ParticipationMode,
+    scopes: frozenset[ConsentScope],
+    case_study_team_refs: tuple[str, ...],
+    praise_officer_refs: tuple[str, ...],
+    guardian_consent: bool,
+) -> CandidateRecord:
+    record = await _load(uow, services, principal, participant_ref)
+    record.candidate.record_consent(
+        mode=mode,
+        scopes=scopes,
+        case_study_team_refs=case_study_team_refs,
+        praise_officer_refs=praise_officer_refs,
+        guardian_consent=guardian_consent,
+        at=services.clock(),
+    )
+    await store(uow, services, record, actor=principal, why="consent recorded")
+    return record
+
+
+async def record_decline(
+    uow: UnitOfWork, services: Services, principal: Principal, participant_ref: str
+) -> CandidateRecord:
+    record = await _load(uow, services, principal, participant_ref)
+    record.candidate.record_decline(services.clock())
+    await store(uow, services, record, actor=principal, why="decline recorded")
+    return record
+
+
+async def record_no_response(
+    uow: UnitOfWork, services: Services, principal: Principal, participant_ref: str
+) -> CandidateRecord:
+    record = await _load(uow, services, principal, participant_ref)
+    record.candidate.record_no_response(services.clock())
+    await store(uow, services, record, actor=principal, why="no response recorded")
+    return record
+
+
+async def exclude(
+    uow: UnitOfWork,
+    services: Services,
+    principal: Principal,
+    participant_ref: str,
+    reason: ExclusionReason,
+) -> CandidateRecord:
+    record = await _load(uow, services, principal, participant_ref)
+    record.candidate.exclude(reason, services.clock())
+    await store(uow, services, record, actor=principal, why=f"excluded: {reason.value}")
+    return record
+
+
+async def withdraw(
+    uow: UnitOfWork, services: Services, principal: Principal, participant_ref: str
+) -> CandidateRecord:
+    """Consent withdrawn: erase what this service holds about the victim (the sealed name and
+    contact details with their key, the victim's cases and refs), keep them from being sourced
+    again, and tell the other services to erase theirs (consent-withdrawn)."""
+    record = await _load(uow, services, principal, participant_ref)
+    now = services.clock()
+    record.candidate.withdraw(now)
+    repository = services.repository(uow)
+    listing = repository.do_not_contact
+    await listing.add(
+        listing.key_of(participant_ref, record.sourcing.victim_ref),
+        None,
+        "consent_withdrawn",
+        principal.subject,
+        now,
+    )
+    await services.vault.erase(uow.session, participant_ref)
+    await uow.session.execute(
+        sa.delete(self_referrals).where(self_referrals.c.participant_ref == participant_ref)
+    )
+    await repository.forget_victim(record)
+    await store(uow, services, record, actor=principal, why="consent withdrawn: erasure")
+    await audit_record(uow.session, audit, principal, "erase", participant_ref, "consent withdrawn")
+    return record
+
+
+# --- the do-not-contact list -----------------------------------------------------------------
+
+
+async def add_to_do_not_contact(
+    uow: UnitOfWork,
+    services: Services,
+    principal: Principal,
+    *,
+    participant_ref: str | None,
+    victim_ref: str | None,
+    reason_code: str,
+) -> str | None:
+    """List a candidate (or a force victim not yet a candidate); returns the participant ref."""
+    repository = services.repository(uow)
+    listing = repository.do_not_contact
+    record: CandidateRecord | None
+    if participant_ref is not None:
+        record = await _load(uow, services, principal, participant_ref)
+        victim_ref = record.sourcing.victim_ref
+    else:
+        assert victim_ref is not None
+        found = await repository.for_victim_or_case(victim_ref, None)
+        record = found[0] if found else None
+    ref = record.candidate.participant_ref if record else None
+    key = listing.key_of(ref or "", victim_ref)
+    await listing.add(key, ref, reason_code, principal.subject, services.clock())
+    await audit_record(
+        uow.session, audit, principal, "do_not_contact:add", ref or "unsourced-victim", reason_code
+    )
+    if record is not None:
+        await rescreen(
+            uow, services, record, why="do-not-contact added", sourcing=False, actor=principal
+        )
+    return ref
+
+
+async def remove_from_do_not_contact(
+    uow: UnitOfWork, services: Services, principal: Principal, participant_ref: str
+) -> CandidateRecord:
+    record = await _load(uow, services, principal, participant_ref)
+    listing = services.repository(uow).do_not_contact
+    if not await listing.remove(listing.key_of(participant_ref, record.sourcing.victim_ref)):
+        raise CandidateNotFound(participant_ref)
+    await audit_record(
+        uow.session, audit, principal, "do_not_contact:remove", participant_ref, "removed"
+    )
+    await rescreen(
+        uow, services, record, why="do-not-contact removed", sourcing=False, actor=principal
+    )
+    return record

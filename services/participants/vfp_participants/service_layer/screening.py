@@ -1,0 +1,216 @@
+"""Sourcing and screening: force events, nominations, flags and self-referrals bring victims
+forward; every change to what we know re-screens the candidates it concerns."""
+
+import json
+from copy import copy
+
+import sqlalchemy as sa
+
+from vfp_participants.adapters.repository import CandidateRecord
+from vfp_participants.adapters.tables import self_referrals
+from vfp_participants.domain.screening import screen
+from vfp_participants.service_layer.commands import (
+    FlagVictim,
+    NominateClient,
+    RecordCaseClosure,
+    RecordCaseReopening,
+    RecordComplaint,
+    SelfRefer,
+)
+from vfp_participants.service_layer.unit import Actor, Services, store
+from vfp_shared.contracts.vocabulary import AgeBand, CandidateSource
+from vfp_shared.storage.unit_of_work import UnitOfWork
+
+SYSTEM = "system"
+
+
+async def rescreen(
+    uow: UnitOfWork,
+    services: Services,
+    record: CandidateRecord,
+    *,
+    why: str,
+    sourcing: bool,
+    actor: Actor = SYSTEM,
+) -> None:
+    """Screen one (locked) candidate again and store the outcome if anything changed."""
+    repository = services.repository(uow)
+    before = copy(record.candidate)
+    now = services.clock()
+    decision = screen(await repository.facts(record), services.policy, now)
+    record.candidate.apply_screening(decision, now, sourcing=sourcing)
+    if record.candidate != before or record.candidate.history:
+        await store(uow, services, record, actor=actor, why=why)
+
+
+async def _victim_is_listed_without_candidate(
+    uow: UnitOfWork, services: Services, victim_ref: str
+) -> bool:
+    """A victim on the do-not-contact list (or who withdrew) is not sourced again."""
+    repository = services.repository(uow)
+    listed = await repository.do_not_contact.contains(
+        repository.do_not_contact.digest("victim", victim_ref)
+    )
+    return listed and not await repository.for_victim_or_case(victim_ref, None)
+
+
+async def _source_victim(
+    uow: UnitOfWork,
+    services: Services,
+    victim_ref: str,
+    source: CandidateSource,
+    *,
+    case_ref: str | None,
+    why: str,
+    actor: Actor,
+) -> list[CandidateRecord]:
+    repository = services.repository(uow)
+    await repository.ensure_for_victim(victim_ref, source)
+    records = await repository.for_victim_or_case(victim_ref, case_ref)
+    for record in records:
+        await rescreen(uow, services, record, why=why, sourcing=True, actor=actor)
+    return records
+
+
+async def record_case_closure(uow: UnitOfWork, services: Services, cmd: RecordCaseClosure) -> None:
+    if await _victim_is_listed_without_candidate(uow, services, cmd.victim_ref):
+        return
+    await services.repository(uow).record_closure(
+        {
+            "case_ref": cmd.case_ref,
+            "victim_ref": cmd.victim_ref,
+            "oic_ref": cmd.oic_ref,
+            "themes": sorted(cmd.themes),
+            "justice_status": cmd.justice_status.value,
+            "closed_at": cmd.closed_at,
+            "child": cmd.age_band is AgeBand.CHILD,
+            "support_service_ref": cmd.support_service_ref,
+            "support_worker_ref": cmd.support_worker_ref,
+            "safeguarding": cmd.safeguarding,
+        }
+    )
+    await _source_victim(
+        uow,
+        services,
+        cmd.victim_ref,
+        CandidateSource.FORCE_CASE,
+        case_ref=cmd.case_ref,
+        why="force.case-closed",
+        actor=SYSTEM,
+    )
+
+
+async def _case_news(uow: UnitOfWork, services: Services, case_ref: str, why: str) -> None:
+    repository = services.repository(uow)
+    victim_ref = await repository.victim_of(case_ref)
+    for record in await repository.for_victim_or_case(victim_ref, case_ref):
+        await rescreen(uow, services, record, why=why, sourcing=False)
+
+
+async def record_case_reopening(
+    uow: UnitOfWork, services: Services, cmd: RecordCaseReopening
+) -> None:
+    await services.repository(uow).record_reopening(cmd.case_ref, cmd.reopened_at)
+    await _case_news(uow, services, cmd.case_ref, "force.case-reopened")
+
+
+async def record_complaint(uow: UnitOfWork, services: Services, cmd: RecordComplaint) -> None:
+    await services.repository(uow).record_complaint(
+        cmd.case_ref, cmd.complaint_ref, resolved=cmd.resolved
+    )
+    why = "force.complaint-resolved" if cmd.resolved else "force.complaint-opened"
+    await _case_news(uow, services, cmd.case_ref, why)
+
+
+async def nominate_client(
+    uow: UnitOfWork, services: Services, cmd: NominateClient, *, actor: Actor = SYSTEM
+) -> CandidateRecord | None:
+    """A commissioned service puts a client forward; None when the victim may not be sourced."""
+    if await _victim_is_listed_without_candidate(uow, services, cmd.victim_ref):
+        return None
+    repository = services.repository(uow)
+    await repository.ensure_for_victim(cmd.victim_ref, CandidateSource.SUPPORT_NOMINATION)
+    await repository.record_nomination(
+        cmd.victim_ref, cmd.service_ref, cmd.support_worker_ref, cmd.age_band is AgeBand.CHILD
+    )
+    records = await _source_victim(
+        uow,
+        services,
+        cmd.victim_ref,
+        CandidateSource.SUPPORT_NOMINATION,
+        case_ref=None,
+        why="support.client-nominated",
+        actor=actor,
+    )
+    return records[0] if records else None
+
+
+async def flag_victim(
+    uow: UnitOfWork, services: Services, cmd: FlagVictim, *, actor: Actor = SYSTEM
+) -> CandidateRecord | None:
+    if await _victim_is_listed_without_candidate(uow, services, cmd.victim_ref):
+        return None
+    records = await _source_victim(
+        uow,
+        services,
+        cmd.victim_ref,
+        CandidateSource.STAFF_FLAG,
+        case_ref=None,
+        why="staff.victim-flagged",
+        actor=actor,
+    )
+    return records[0] if records else None
+
+
+async def self_refer(uow: UnitOfWork, services: Services, cmd: SelfRefer) -> str:
+    """The only way a name and contact details reach the platform: sealed at once, under a key
+    of this participant's own, so withdrawal can destroy them."""
+    repository = services.repository(uow)
+    participant_ref = await repository.add_self_referred(
+        claimed_case_ref=cmd.case_ref,
+        declared_themes=cmd.themes,
+        declared_child=cmd.age_band is AgeBand.CHILD,
+    )
+    vault = services.vault
+    contact = json.dumps({"email": cmd.email, "phone": cmd.phone})
+    await uow.session.execute(
+        self_referrals.insert().values(
+            participant_ref=participant_ref,
+            name_sealed=await vault.encrypt(uow.session, participant_ref, cmd.name),
+            contact_sealed=await vault.encrypt(uow.session, participant_ref, contact),
+            received_at=services.clock(),
+        )
+    )
+    record = await repository.get(participant_ref)
+    assert record is not None
+    await rescreen(uow, services, record, why="self-referral", sourcing=True, actor="public")
+    return participant_ref
+
+
+async def sweep(uow: UnitOfWork, services: Services, *, limit: int = 1000) -> int:
+    """Re-screen deferred candidates whose wait is over (cooling-off, contact interval)."""
+    repository = services.repository(uow)
+    due = await repository.due_for_rescreening(services.clock(), limit)
+    for record in due:
+        await rescreen(uow, services, record, why="sweep", sourcing=False)
+    return len(due)
+
+
+async def read_self_referral(
+    uow: UnitOfWork, services: Services, participant_ref: str
+) -> dict[str, str | None] | None:
+    """The self-referrer's name and contact details, opened for a coordinator."""
+    row = (
+        await uow.session.execute(
+            sa.select(self_referrals).where(self_referrals.c.participant_ref == participant_ref)
+        )
+    ).first()
+    if row is None:
+        return None
+    vault = services.vault
+    contact = json.loads(await vault.decrypt(uow.session, participant_ref, row.contact_sealed))
+    return {
+        "name": await vault.decrypt(uow.session, participant_ref, row.name_sealed),
+        "email": contact["email"],
+        "phone": contact["phone"],
+    }

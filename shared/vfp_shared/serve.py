@@ -1,0 +1,29 @@
+"""Run a service process: logs, traces, then the HTTP app (whose lifespan runs the service).
+uvicorn turns SIGTERM into a graceful shutdown: the consumer stops taking batches, the one in
+hand commits (or is redelivered), the relay sends what was written, then the process exits."""
+
+from collections.abc import Callable
+
+import uvicorn
+from fastapi import FastAPI
+
+from vfp_shared.logs import configure_logging
+from vfp_shared.settings import ServiceSettings
+from vfp_shared.telemetry import configure_tracing
+
+
+def serve(name: str, settings: ServiceSettings, build_app: Callable[[], FastAPI]) -> None:
+    configure_logging(name, settings.log_level)
+    configure_tracing(
+        name,
+        otlp_endpoint=settings.otel_exporter_otlp_endpoint,
+        trace_file=settings.otel_trace_file,
+        sample_ratio=settings.otel_sample_ratio,
+    )
+    uvicorn.run(
+        build_app(),
+        host=settings.http_host,
+        port=settings.http_port,
+        log_config=None,
+        timeout_graceful_shutdown=20,
+    )
