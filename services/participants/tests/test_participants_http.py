@@ -6,6 +6,7 @@ from typing import Any
 import httpx
 import pytest
 import sqlalchemy as sa
+from opentelemetry.trace import SpanKind
 from participants_builders import a_closed_case, bearer, fresh
 from sqlalchemy.ext.asyncio import AsyncEngine
 
@@ -14,6 +15,7 @@ from vfp_participants.bootstrap import Participants
 from vfp_shared.auth import Role
 from vfp_shared.contracts import CaseClosedV1, ConsentGivenV1, ConsentWithdrawnV1
 from vfp_shared.crypto import KeyErased
+from vfp_shared.telemetry import span_from
 from vfp_shared.testing import TopicReader, envelope
 
 SERVICE_A, SERVICE_B = "service-da", "service-sv"
@@ -351,3 +353,30 @@ async def test_a_withdrawn_victim_is_forgotten_and_not_sourced_again(
     assert case.victim_ref not in text and case.case_ref not in text
     listed = (await client.get("/do-not-contact?limit=500", headers=coordinator)).json()
     assert any(e["reason_code"] == "consent_withdrawn" for e in listed)
+
+
+async def test_a_coordinators_consent_continues_the_trace_of_the_case_that_brought_the_victim(
+    participants: Participants, client: httpx.AsyncClient
+) -> None:
+    trace_id = "5a1d0c0ffee0000000000000000c0de5"
+    with span_from(
+        "force.case-closed.v1 process", f"00-{trace_id}-1111111111111111-01", SpanKind.CONSUMER
+    ):
+        ref, case = await a_candidate(participants)
+    coordinator = headers(participants, Role.COORDINATOR)
+    bootstrap = participants.runtime.settings.kafka_bootstrap_servers
+    async with TopicReader(bootstrap, ConsentGivenV1.TOPIC) as reader:
+        await client.post(
+            f"/candidates/{ref}/approach",
+            json={"via": "support_worker", "by_ref": case.support_worker_ref},
+            headers=coordinator,
+        )
+        consented = await client.post(
+            f"/candidates/{ref}/consent",
+            json={"mode": "live", "scopes": ["take_part"]},
+            headers=coordinator,
+        )
+        assert consented.status_code == 200, consented.text
+        [given] = await reader.events(lambda e: e.data.participant_ref == ref, count=1)
+    assert given.traceparent is not None
+    assert given.traceparent.split("-")[1] == trace_id

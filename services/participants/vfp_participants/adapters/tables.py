@@ -42,6 +42,9 @@ candidates = sa.Table(
     sa.Column("last_approached_at", TZ),
     sa.Column("consent", JSONB),
     sa.Column("withdrawn_at", TZ),
+    # The W3C traceparent of the event that first brought the victim forward: later steps
+    # (consent, withdrawal) continue that trace, so one victim's journey is one trace.
+    sa.Column("journey_traceparent", sa.Text),
     sa.Column("created_at", TZ, nullable=False, server_default=sa.func.now()),
     sa.Column("updated_at", TZ, nullable=False, server_default=sa.func.now()),
 )

@@ -1,13 +1,17 @@
 """What every handler needs beside its unit of work: the policy, the vault, the clock."""
 
 from collections.abc import Callable
+from contextlib import nullcontext
 from dataclasses import dataclass
 from datetime import datetime
 from typing import TypeAlias
 
+import sqlalchemy as sa
+from opentelemetry.trace import SpanKind
+
 from vfp_participants.adapters.do_not_contact import DoNotContactList
 from vfp_participants.adapters.repository import CandidateRecord, CandidateRepository
-from vfp_participants.adapters.tables import audit
+from vfp_participants.adapters.tables import audit, candidates
 from vfp_participants.domain.model import (
     Candidate,
     CandidateExcluded,
@@ -31,6 +35,7 @@ from vfp_shared.contracts.base import Contract
 from vfp_shared.contracts.vocabulary import ContactRoute
 from vfp_shared.crypto import Vault
 from vfp_shared.storage.unit_of_work import UnitOfWork
+from vfp_shared.telemetry import current_traceparent, span_from, tracer
 
 Actor: TypeAlias = "Principal | str"
 
@@ -65,9 +70,31 @@ async def store(
             candidate.participant_ref,
             why,
         )
-    for event in candidate.events:
-        uow.emit(contract_for(candidate, event, services.policy.version))
+    if candidate.events:
+        await _emit_on_the_journey(uow, services, candidate)
     candidate.events.clear()
+
+
+async def _emit_on_the_journey(uow: UnitOfWork, services: Services, candidate: Candidate) -> None:
+    """One victim's journey is one trace: it starts with the event (or request) that first
+    brought them forward, and every later step's events continue it, whoever records them."""
+    column = candidates.c.journey_traceparent
+    where = candidates.c.participant_ref == candidate.participant_ref
+    journey = await uow.session.scalar(sa.select(column).where(where))
+    context: AbstractContextManager[object]
+    if journey is not None:
+        context = span_from("participants step", journey, SpanKind.INTERNAL)
+    elif current_traceparent() is None:  # e.g. a self-referral: the journey starts here
+        context = tracer().start_as_current_span("participants journey")
+    else:
+        context = nullcontext()
+    with context:
+        for event in candidate.events:
+            uow.emit(contract_for(candidate, event, services.policy.version))
+        if journey is None:
+            await uow.session.execute(
+                sa.update(candidates).where(where).values(journey_traceparent=current_traceparent())
+            )
 
 
 def contract_for(candidate: Candidate, event: DomainEvent, policy_version: str) -> Contract:
