@@ -1,7 +1,7 @@
 """What every handler needs beside its unit of work: the policy, the vault, the clock."""
 
 from collections.abc import Callable
-from contextlib import nullcontext
+from contextlib import AbstractContextManager, nullcontext
 from dataclasses import dataclass
 from datetime import datetime
 from typing import TypeAlias
