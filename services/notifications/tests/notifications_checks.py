@@ -1,0 +1,50 @@
+"""Looking at what the service did: its delivery log (through the API) and its tables."""
+
+from typing import Any
+from uuid import UUID
+
+import httpx
+import sqlalchemy as sa
+from sqlalchemy.ext.asyncio import AsyncEngine
+
+
+async def deliveries(
+    client: httpx.AsyncClient, headers: dict[str, str], **query: Any
+) -> list[dict[str, Any]]:
+    response = await client.get("/deliveries", params=query, headers=headers)
+    assert response.status_code == 200, response.text
+    rows: list[dict[str, Any]] = response.json()
+    return rows
+
+
+async def knows_participant(engine: AsyncEngine, participant_ref: str) -> bool:
+    async with engine.connect() as conn:
+        found = await conn.scalar(
+            sa.text("SELECT count(*) FROM notifications.participants WHERE participant_ref = :r"),
+            {"r": participant_ref},
+        )
+    return bool(found)
+
+
+async def withdrawn(engine: AsyncEngine, participant_ref: str) -> bool:
+    async with engine.connect() as conn:
+        return bool(
+            await conn.scalar(
+                sa.text(
+                    "SELECT withdrawn_at IS NOT NULL FROM notifications.participants "
+                    "WHERE participant_ref = :r"
+                ),
+                {"r": participant_ref},
+            )
+        )
+
+
+async def handled(engine: AsyncEngine, event_id: UUID) -> bool:
+    """The event went through the service's inbox (its effects committed with it)."""
+    async with engine.connect() as conn:
+        return bool(
+            await conn.scalar(
+                sa.text("SELECT count(*) FROM notifications.inbox WHERE event_id = :id"),
+                {"id": event_id},
+            )
+        )

@@ -1,0 +1,183 @@
+"""The sends table: pending rows written by the event handlers, claimed by the dispatcher,
+kept afterwards as the delivery log (refs, times and status only)."""
+
+from collections import defaultdict
+from collections.abc import Collection, Sequence
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+from uuid import UUID
+
+import sqlalchemy as sa
+from sqlalchemy.dialects.postgresql import insert
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from vfp_notifications.adapters.tables import notifications
+from vfp_notifications.domain.model import Channel, Status, Template
+
+t = notifications
+
+
+@dataclass(frozen=True)
+class Send:
+    """A send as the dispatcher sees it."""
+
+    notification_ref: UUID
+    source_event_id: UUID
+    source_topic: str
+    template: Template
+    recipient_ref: str
+    channel: Channel | None
+    about_refs: tuple[str, ...]
+    attempts: int
+    context: dict[str, Any]
+    traceparent: str | None = None
+
+    @classmethod
+    def of(cls, row: Any) -> "Send":
+        return cls(
+            notification_ref=row.notification_ref,
+            source_event_id=row.source_event_id,
+            source_topic=row.source_topic,
+            template=Template(row.template),
+            recipient_ref=row.recipient_ref,
+            channel=Channel(row.channel) if row.channel else None,
+            about_refs=tuple(row.about_refs),
+            attempts=row.attempts,
+            context=row.context or {},
+            traceparent=row.traceparent,
+        )
+
+
+async def add(session: AsyncSession, rows: Sequence[dict[str, Any]]) -> list[Send]:
+    """Insert new sends; a (event, recipient, template) already there is left alone.
+    Returns the rows that were new."""
+    if not rows:
+        return []
+    # Parameters apart from the statement, so its compiled form is cached (a hot path).
+    result = await session.execute(
+        insert(t)
+        .on_conflict_do_nothing(index_elements=["source_event_id", "recipient_ref", "template"])
+        .returning(t),
+        list(rows),
+    )
+    return [Send.of(row) for row in result]
+
+
+async def get(session: AsyncSession, ref: UUID) -> tuple[Send, Status] | None:
+    row = (await session.execute(sa.select(t).where(t.c.notification_ref == ref))).first()
+    return (Send.of(row), Status(row.status)) if row else None
+
+
+async def log_entry(session: AsyncSession, ref: UUID) -> dict[str, Any]:
+    [entry] = [
+        dict(row._mapping)
+        for row in await session.execute(sa.select(*LOG_COLUMNS).where(t.c.notification_ref == ref))
+    ]
+    return entry
+
+
+async def claim_due(session: AsyncSession, now: datetime, limit: int) -> list[Send]:
+    """Lock due pending sends that no one else holds (SKIP LOCKED), oldest first."""
+    rows = await session.execute(
+        sa.select(t)
+        .where(
+            t.c.status == Status.PENDING,
+            t.c.due_at <= now,
+            sa.or_(t.c.claimed_until.is_(None), t.c.claimed_until < now),
+        )
+        .order_by(t.c.due_at)
+        .limit(limit)
+        .with_for_update(skip_locked=True)
+    )
+    return [Send.of(row) for row in rows]
+
+
+async def sent_since(
+    session: AsyncSession, recipient_refs: Collection[str], since: datetime
+) -> dict[str, list[datetime]]:
+    rows = await session.execute(
+        sa.select(t.c.recipient_ref, t.c.sent_at).where(
+            t.c.recipient_ref.in_(list(recipient_refs)), t.c.sent_at > since
+        )
+    )
+    found: dict[str, list[datetime]] = defaultdict(list)
+    for recipient_ref, sent_at in rows:
+        found[recipient_ref].append(sent_at)
+    return found
+
+
+async def update(
+    session: AsyncSession, ref: UUID, *, only_pending: bool = True, **values: Any
+) -> bool:
+    statement = sa.update(t).where(t.c.notification_ref == ref)
+    if only_pending:
+        statement = statement.where(t.c.status == Status.PENDING)
+    result = await session.execute(statement.values(updated_at=sa.func.now(), **values))
+    return bool(getattr(result, "rowcount", 0))
+
+
+async def cancel_about(session: AsyncSession, participant_ref: str) -> int:
+    """Cancel what is pending about a victim, then erase their ref (and what a message about
+    them would have said) from every row."""
+    cancelled = await session.execute(
+        sa.update(t)
+        .where(t.c.status == Status.PENDING, sa.literal(participant_ref) == sa.any_(t.c.about_refs))
+        .values(
+            status=Status.CANCELLED,
+            reason_code="consent_withdrawn",
+            context=None,
+            claimed_until=None,
+            updated_at=sa.func.now(),
+        )
+    )
+    await session.execute(
+        sa.update(t)
+        .where(sa.literal(participant_ref) == sa.any_(t.c.about_refs))
+        .values(about_refs=sa.func.array_remove(t.c.about_refs, participant_ref), context=None)
+    )
+    return int(getattr(cancelled, "rowcount", 0))
+
+
+# What the delivery log shows: refs, times, status. No addresses, no bodies, no victim refs.
+LOG_COLUMNS = [
+    t.c.notification_ref,
+    t.c.source_event_id,
+    t.c.source_topic,
+    t.c.template,
+    t.c.recipient_ref,
+    t.c.channel,
+    t.c.status,
+    t.c.reason_code,
+    t.c.attempts,
+    t.c.created_at,
+    t.c.due_at,
+    t.c.sent_at,
+    t.c.updated_at,
+]
+
+
+@dataclass(frozen=True)
+class LogQuery:
+    recipient_ref: str | None = None
+    status: Status | None = None
+    template: Template | None = None
+    source_event_id: UUID | None = None
+    since: datetime | None = None
+    limit: int = 100
+
+
+async def delivery_log(session: AsyncSession, query: LogQuery) -> list[dict[str, Any]]:
+    """What was sent to whom (ref), when, by which channel, and how it went. No bodies."""
+    statement = sa.select(*LOG_COLUMNS).order_by(t.c.created_at.desc()).limit(query.limit)
+    if query.recipient_ref:
+        statement = statement.where(t.c.recipient_ref == query.recipient_ref)
+    if query.status:
+        statement = statement.where(t.c.status == query.status)
+    if query.template:
+        statement = statement.where(t.c.template == query.template)
+    if query.source_event_id:
+        statement = statement.where(t.c.source_event_id == query.source_event_id)
+    if query.since:
+        statement = statement.where(t.c.created_at >= query.since)
+    return [dict(row._mapping) for row in await session.execute(statement)]

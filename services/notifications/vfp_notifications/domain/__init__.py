@@ -1,0 +1,1 @@
+"""Who hears what, by which channel and when: plain Python, no I/O, time passed in."""
