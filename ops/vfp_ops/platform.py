@@ -1,0 +1,179 @@
+"""The platform as real processes: the four services, each `python -m vfp_<service>`, watched
+and restarted if one dies, plus a local mailbox (an SMTP server writing .eml files) so the
+notifications can be read. Logs, traces and mail land in the run folder."""
+
+import asyncio
+import contextlib
+import logging
+import os
+import signal
+import sys
+import time
+from collections.abc import AsyncIterator, Mapping
+from contextlib import asynccontextmanager
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import httpx
+
+from vfp_ops.mailbox import Mailbox
+from vfp_shared.settings import PlatformSettings
+
+log = logging.getLogger(__name__)
+
+SERVICES: Mapping[str, int] = {
+    "participants": 8001,
+    "panels": 8002,
+    "feedback": 8003,
+    "notifications": 8004,
+}
+READY_TIMEOUT_S = 90.0
+RESTART_BACKOFF_S = (1.0, 2.0, 5.0, 10.0)
+
+
+@dataclass
+class ServiceProcess:
+    name: str
+    port: int
+    log_path: Path
+    process: asyncio.subprocess.Process | None = None
+    restarts: int = 0
+    started_at: float = 0.0
+
+    @property
+    def url(self) -> str:
+        return f"http://127.0.0.1:{self.port}"
+
+
+@dataclass
+class Platform:
+    """Start with `async with Platform(...).running() as platform:`."""
+
+    settings: PlatformSettings
+    run_dir: Path
+    jwt_key: str = "local-run-secret-0123456789abcdef-0123456789"
+    base_port: int = 8001
+    extra_env: Mapping[str, str] = field(default_factory=dict)
+    services: dict[str, ServiceProcess] = field(default_factory=dict)
+    mailbox: Mailbox | None = None
+    _stopping: bool = False
+
+    @property
+    def traces_dir(self) -> Path:
+        return self.run_dir / "traces"
+
+    def url(self, service: str) -> str:
+        return self.services[service].url
+
+    def _environment(self, name: str, port: int, smtp_port: int) -> dict[str, str]:
+        env = dict(os.environ)
+        env.update(
+            {
+                "KAFKA_BOOTSTRAP_SERVERS": self.settings.kafka_bootstrap_servers,
+                "DATABASE_URL": self.settings.database_url,
+                "HTTP_PORT": str(port),
+                "JWT_KEY": self.jwt_key,
+                "OTEL_TRACE_FILE": str(self.traces_dir / f"{name}.jsonl"),
+                "NOTIFICATIONS_SMTP_HOST": "127.0.0.1",
+                "NOTIFICATIONS_SMTP_PORT": str(smtp_port),
+                # A local run is watched now, not at 07:00: send at once.
+                "NOTIFICATIONS_QUIET_HOURS_ENABLED": "false",
+                "NOTIFICATIONS_RETRY_BASE_S": "1",
+                "PYTHONUNBUFFERED": "1",
+            }
+        )
+        env.update(self.extra_env)
+        return env
+
+    @asynccontextmanager
+    async def running(self) -> AsyncIterator["Platform"]:
+        for folder in ("logs", "traces", "mail"):
+            (self.run_dir / folder).mkdir(parents=True, exist_ok=True)
+        self.mailbox = Mailbox(self.run_dir / "mail")
+        self.mailbox.start()
+        watchers: list[asyncio.Task[None]] = []
+        try:
+            for offset, name in enumerate(SERVICES):
+                port = self.base_port + offset
+                self.services[name] = ServiceProcess(
+                    name, port, self.run_dir / "logs" / f"{name}.log"
+                )
+            for service in self.services.values():
+                await self._spawn(service)
+            watchers = [
+                asyncio.create_task(self._watch(s), name=f"watch-{s.name}")
+                for s in self.services.values()
+            ]
+            await self.wait_ready()
+            yield self
+        finally:
+            self._stopping = True
+            for watcher in watchers:
+                watcher.cancel()
+            await self._stop_all()
+            self.mailbox.stop()
+
+    async def _spawn(self, service: ServiceProcess) -> None:
+        assert self.mailbox is not None
+        env = self._environment(service.name, service.port, self.mailbox.port)
+        output = service.log_path.open("ab")
+        service.process = await asyncio.create_subprocess_exec(
+            sys.executable,
+            "-m",
+            f"vfp_{service.name}",
+            env=env,
+            stdout=output,
+            stderr=output,
+            start_new_session=True,
+        )
+        output.close()
+        service.started_at = time.monotonic()
+
+    async def _watch(self, service: ServiceProcess) -> None:
+        """Restart a service that dies, with a growing pause (but not while stopping)."""
+        while True:
+            assert service.process is not None
+            code = await service.process.wait()
+            if self._stopping:
+                return
+            pause = RESTART_BACKOFF_S[min(service.restarts, len(RESTART_BACKOFF_S) - 1)]
+            log.warning(
+                "service exited; restarting",
+                extra={"service_name": service.name, "exit_code": code, "pause_s": pause},
+            )
+            service.restarts += 1
+            await asyncio.sleep(pause)
+            await self._spawn(service)
+
+    async def wait_ready(self, timeout_s: float = READY_TIMEOUT_S) -> dict[str, float]:
+        """Wait until every service answers /ready; returns the seconds each took."""
+        took: dict[str, float] = {}
+        deadline = time.monotonic() + timeout_s
+        async with httpx.AsyncClient(timeout=2) as client:
+            for service in self.services.values():
+                while True:
+                    with contextlib.suppress(httpx.HTTPError):
+                        if (await client.get(f"{service.url}/ready")).status_code == 200:
+                            took[service.name] = time.monotonic() - service.started_at
+                            break
+                    if time.monotonic() > deadline:
+                        raise TimeoutError(
+                            f"{service.name} not ready in {timeout_s:.0f}s: see {service.log_path}"
+                        )
+                    await asyncio.sleep(0.2)
+        return took
+
+    async def _stop_all(self, grace_s: float = 25.0) -> None:
+        """SIGTERM (graceful: the consumer drains, the relay flushes), then SIGKILL."""
+        alive = [
+            s.process for s in self.services.values() if s.process and s.process.returncode is None
+        ]
+        for process in alive:
+            with contextlib.suppress(ProcessLookupError):
+                process.send_signal(signal.SIGTERM)
+        try:
+            await asyncio.wait_for(asyncio.gather(*(p.wait() for p in alive)), grace_s)
+        except TimeoutError:
+            for process in alive:
+                with contextlib.suppress(ProcessLookupError):
+                    process.kill()
