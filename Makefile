@@ -4,7 +4,7 @@ UV_VERSION := 0.13.8
 UV := $(shell command -v uv 2>/dev/null || echo $(HOME)/.local/bin/uv)
 export UV_LINK_MODE := copy
 
-.PHONY: help install up down status env test lint unit bench contracts asyncapi run demo clean
+.PHONY: help install up down status test lint bench contracts run demo clean
 
 help: ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-10s %s\n", $$1, $$2}'
@@ -39,6 +39,12 @@ bench: install up ## events/s through the whole pipeline next to a raw aiokafka+
 contracts: install ## snapshot the schema of new event contracts and regenerate the AsyncAPI docs
 	@$(UV) run python -m vfp_shared.contracts.snapshot
 	@$(UV) run python -m vfp_shared.asyncapi_docs
+
+run: install up ## bring up the whole platform, run a panel cycle, keep it up until Ctrl-C
+	@eval "$$(deploy/stack.sh env)" && $(UV) run vfp run
+
+demo: install up ## run one panel cycle end to end and exit (0 only if every stage completed)
+	@eval "$$(deploy/stack.sh env)" && $(UV) run vfp demo
 
 clean: ## stop the stack and delete its state
 	@deploy/stack.sh reset
