@@ -26,13 +26,13 @@ RunDir = Annotated[Path, typer.Option("--run-dir", help="where logs, traces and 
 
 def run(size: FeedSize = 200, rate: FeedRate = 100.0, run_dir: RunDir = RUN_DIR) -> None:
     """Start the platform, drive a panel cycle, then keep it up until Ctrl-C."""
-    ok = asyncio.run(_main(size, rate, run_dir, keep_running=True))
+    ok = asyncio.run(_main(size, rate, run_dir.absolute(), keep_running=True))
     raise typer.Exit(0 if ok else 1)
 
 
 def demo(size: FeedSize = 200, rate: FeedRate = 100.0, run_dir: RunDir = RUN_DIR) -> None:
     """Start the platform, drive a panel cycle, stop; exit 0 only if every stage completed."""
-    ok = asyncio.run(_main(size, rate, run_dir, keep_running=False))
+    ok = asyncio.run(_main(size, rate, run_dir.absolute(), keep_running=False))
     raise typer.Exit(0 if ok else 1)
 
 
@@ -41,7 +41,7 @@ async def _main(size: int, rate: float, run_dir: Path, *, keep_running: bool) ->
     from vfp_ops.simulator.reporting import ConsoleReport
 
     settings = PlatformSettings()
-    platform = Platform(settings, run_dir.resolve())
+    platform = Platform(settings, run_dir)
     started = time.monotonic()
     console.rule("[bold]Victim Feedback Panel platform")
     with console.status("starting the four services (migrations, consumers, relays) ..."):
@@ -49,7 +49,9 @@ async def _main(size: int, rate: float, run_dir: Path, *, keep_running: bool) ->
             took = time.monotonic() - started
             _print_services(platform, took)
             env = CycleEnvironment.for_platform(platform)
-            result = await run_cycle(env, feed_size=size, rate_per_s=rate, report=ConsoleReport(console))
+            result = await run_cycle(
+                env, feed_size=size, rate_per_s=rate, report=ConsoleReport(console)
+            )
             if keep_running:
                 console.print(
                     "\n[bold green]The platform is up.[/] Ctrl-C stops it "
@@ -65,7 +67,9 @@ def _print_services(platform: Platform, took: float) -> None:
     for column in ("service", "API docs", "events (AsyncAPI)", "log"):
         table.add_column(column)
     for name, service in platform.services.items():
-        table.add_row(name, f"{service.url}/docs", f"{service.url}/asyncapi.json", str(service.log_path))
+        table.add_row(
+            name, f"{service.url}/docs", f"{service.url}/asyncapi.json", str(service.log_path)
+        )
     console.print(table)
 
 

@@ -12,6 +12,8 @@ from vfp_shared.settings import PlatformSettings
 
 DOCS = Path(__file__).resolve().parents[2] / "docs" / "asyncapi"
 SERVICES = ("participants", "panels", "feedback", "notifications")
+# The documents name the local stack's broker, whatever this machine's settings say.
+DOCUMENTED_BROKER = "127.0.0.1:19092"
 
 
 def documents() -> dict[str, str]:
@@ -22,7 +24,9 @@ def documents() -> dict[str, str]:
             bootstrap = importlib.import_module(f"vfp_{name}.bootstrap")
         except ModuleNotFoundError:
             continue
-        runtime = bootstrap.build_runtime(PlatformSettings())
+        runtime = bootstrap.build_runtime(
+            PlatformSettings(kafka_bootstrap_servers=DOCUMENTED_BROKER)
+        )
         spec = runtime.asyncapi().to_specification().to_jsonable()
         found[name] = json.dumps(spec, indent=2, sort_keys=True) + "\n"
     return found
