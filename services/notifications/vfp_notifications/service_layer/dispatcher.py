@@ -153,10 +153,14 @@ class Dispatcher:
             SENDS.labels(channel.value, type(error).__name__).inc()
             await self._failed(send, channel, error)
             return
-        except Exception:
+        except Exception as error:
             # A bug in a sender must not wedge the row: count it as transient, so it is retried
-            # and, if it keeps happening, ends as a permanent failure operators can see.
-            log.exception("sender raised an unexpected error")
+            # and, if it keeps happening, ends as a permanent failure operators can see. No
+            # traceback: its messages could quote an address.
+            log.error(
+                "sender raised an unexpected error",
+                extra={"channel": channel.value, "error_class": type(error).__name__},
+            )
             await self._failed(send, channel, TransientFailure("sender_error"))
             return
         SENDS.labels(channel.value, "sent").inc()
