@@ -1,0 +1,1 @@
+"""The simulator: a seeded force feed and a whole panel cycle driven against the platform."""
