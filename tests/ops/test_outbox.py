@@ -36,7 +36,7 @@ def _row(created_ago: timedelta, sent_ago: timedelta | None) -> dict[str, object
         "topic": "ops-test.event",
         "key": "k",
         "slot": 0,
-        "headers": {},
+        "headers": "{}",
         "payload": b"{}",
         "created_at": now - created_ago,
         "sent_at": None if sent_ago is None else now - sent_ago,

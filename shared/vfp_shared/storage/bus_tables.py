@@ -27,7 +27,7 @@ class BusTables:
         return (
             f"INSERT INTO {self.schema}.outbox (event_id, topic, key, slot, headers, payload) "
             "SELECT * FROM unnest($1::uuid[], $2::text[], $3::text[], $4::smallint[], "
-            "$5::json[], $6::bytea[])"
+            "$5::text[], $6::bytea[])"
         )
 
 
@@ -43,7 +43,8 @@ def bus_tables(metadata: sa.MetaData) -> BusTables:
         sa.Column("topic", sa.Text, nullable=False),
         sa.Column("key", sa.Text, nullable=False),
         sa.Column("slot", sa.SmallInteger, nullable=False),
-        sa.Column("headers", sa.JSON, nullable=False),
+        # Kafka-ready JSON text: only the bus writes and reads it; PostgreSQL need not parse it.
+        sa.Column("headers", sa.Text, nullable=False),
         sa.Column("payload", sa.LargeBinary, nullable=False),
         sa.Column("created_at", sa.DateTime(timezone=True), server_default=sa.func.now()),
         sa.Column("sent_at", sa.DateTime(timezone=True)),

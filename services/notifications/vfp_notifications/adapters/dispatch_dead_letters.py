@@ -49,7 +49,7 @@ async def dead_letter(
             topic=DISPATCH_DLQ,
             key=send.recipient_ref,
             slot=zlib.crc32(send.recipient_ref.encode()) % OUTBOX_SLOTS,
-            headers=headers,
+            headers=json.dumps(headers),  # the outbox keeps Kafka-ready JSON text
             payload=json.dumps(payload).encode(),
         )
     )
