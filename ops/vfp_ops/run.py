@@ -63,13 +63,17 @@ async def _main(size: int, rate: float, run_dir: Path, *, keep_running: bool) ->
 
 
 def _print_services(platform: Platform, took: float) -> None:
-    table = Table(title=f"services ready in {took:.1f}s", show_lines=False)
-    for column in ("service", "API docs", "events (AsyncAPI)", "log"):
-        table.add_column(column)
+    table = Table(
+        title=f"services ready in {took:.1f}s",
+        caption="API docs at <url>/docs, their events at <url>/asyncapi.json",
+    )
+    for column in ("service", "url", "log"):
+        table.add_column(column, overflow="fold")
+    here = Path.cwd()
     for name, service in platform.services.items():
-        table.add_row(
-            name, f"{service.url}/docs", f"{service.url}/asyncapi.json", str(service.log_path)
-        )
+        log = service.log_path
+        shown = log.relative_to(here) if log.is_relative_to(here) else log
+        table.add_row(name, service.url, str(shown))
     console.print(table)
 
 
