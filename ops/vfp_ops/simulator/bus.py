@@ -14,7 +14,8 @@ from aiokafka.admin import AIOKafkaAdminClient
 
 from vfp_shared.contracts.base import Contract
 from vfp_shared.envelope import Envelope, decode
-from vfp_shared.testing import partitions_of
+from vfp_shared.settings import PlatformSettings
+from vfp_shared.testing import partitions_of, start_group_at_end
 
 
 @dataclass(frozen=True)
@@ -205,3 +206,11 @@ GROUP_TOPICS: dict[str, tuple[str, ...]] = {
         "learning.action-completed.v1",
     ),
 }
+
+
+async def move_groups_to_end(bootstrap: str) -> None:
+    """Start the four services' consumer groups at the end of their topics (a fresh run that
+    must not replay old events). Only while the services are stopped, or on request."""
+    settings = PlatformSettings(kafka_bootstrap_servers=bootstrap)
+    for group, topics in GROUP_TOPICS.items():
+        await start_group_at_end(settings, group, *topics)

@@ -1,16 +1,46 @@
 """How a cycle tells what it does: a rich console (progress bar, a rule per stage, a mark per
-outcome) for people; `PlainReporter` (in cycle.py) collects lines for tests."""
+outcome) for people; `PlainReporter` collects lines for tests."""
 
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from typing import Protocol
 
 from rich.console import Console
 from rich.errors import LiveError
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
-from vfp_ops.simulator.cycle import PlainReporter, StageOutcome
+from vfp_ops.simulator.outcome import StageOutcome
 
-PlainReport = PlainReporter
+
+class Reporter(Protocol):
+    def stage(self, number: int, name: str) -> None: ...
+    def info(self, text: str) -> None: ...
+    def outcome(self, outcome: StageOutcome) -> None: ...
+    def progress(self, total: int, label: str) -> Callable[[int], None]: ...
+    def done(self) -> None: ...
+
+
+@dataclass
+class PlainReporter:
+    """Collects what a cycle says (tests, logs)."""
+
+    lines: list[str] = field(default_factory=list)
+
+    def stage(self, number: int, name: str) -> None:
+        self.lines.append(f"[{number}] {name}")
+
+    def info(self, text: str) -> None:
+        self.lines.append(f"    {text}")
+
+    def outcome(self, outcome: StageOutcome) -> None:
+        mark = "ok" if outcome.ok else "FAILED"
+        self.lines.append(f"  -> {mark}: {outcome.detail} ({outcome.seconds:.1f}s)")
+
+    def progress(self, total: int, label: str) -> Callable[[int], None]:
+        return lambda _: None
+
+    def done(self) -> None:
+        return None
 
 
 @dataclass

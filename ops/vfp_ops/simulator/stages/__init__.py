@@ -1,0 +1,1 @@
+"""The stages of a panel cycle, one module each, sharing one `CycleState`."""
