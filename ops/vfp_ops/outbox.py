@@ -22,6 +22,7 @@ class OutboxStats:
     backlog: int
     oldest_unsent_age_s: float | None
     sent_last_hour: int
+    set_aside: int
 
 
 async def outbox_stats(database_url: str, schemas: Sequence[str]) -> list[OutboxStats]:
@@ -47,14 +48,20 @@ async def outbox_stats(database_url: str, schemas: Sequence[str]) -> list[Outbox
                 unsent = await conn.fetchrow(
                     "SELECT count(*) AS backlog, "
                     "extract(epoch FROM clock_timestamp() - min(created_at))::float8 AS oldest "
-                    f"FROM {outbox} WHERE sent_at IS NULL"
+                    f"FROM {outbox} WHERE sent_at IS NULL AND failed_at IS NULL"
+                )
+                # Rows Kafka refused for good (e.g. too large): the relay never retries them.
+                set_aside = await conn.fetchval(
+                    f"SELECT count(*) FROM {outbox} WHERE failed_at IS NOT NULL"
                 )
                 sent = await conn.fetchval(
                     f"SELECT count(*) FROM {outbox} "
                     "WHERE sent_at >= clock_timestamp() - interval '1 hour'"
                 )
                 assert unsent is not None
-                stats.append(OutboxStats(schema, unsent["backlog"], unsent["oldest"], sent))
+                stats.append(
+                    OutboxStats(schema, unsent["backlog"], unsent["oldest"], sent, set_aside)
+                )
         return stats
     finally:
         await conn.close()
@@ -67,8 +74,9 @@ def outbox(
     ] = None,
     as_json: Annotated[bool, typer.Option("--json", help="Print JSON for scripts.")] = False,
 ) -> None:
-    """The outbox of each service: unsent rows (backlog), the oldest one's age, and rows sent
-    in the last hour. Schemas that do not exist (service never migrated) are skipped."""
+    """The outbox of each service: unsent rows (backlog), the oldest one's age, rows sent in
+    the last hour, and rows set aside (Kafka refused them for good; see their `failure`).
+    Schemas that do not exist (service never migrated) are skipped."""
     settings = PlatformSettings()
     schemas = schema or list(SERVICES)
     stats = run(outbox_stats(settings.database_url, schemas))
@@ -84,6 +92,7 @@ def outbox(
     table.add_column("Backlog (unsent)", justify="right")
     table.add_column("Oldest unsent", justify="right")
     table.add_column("Sent last hour", justify="right")
+    table.add_column("Set aside", justify="right")
     for entry in stats:
         stale = (entry.oldest_unsent_age_s or 0) > STALE_AFTER_S
         table.add_row(
@@ -91,6 +100,7 @@ def outbox(
             f"[{'green' if entry.backlog == 0 else 'yellow'}]{entry.backlog:,}[/]",
             f"[{'bold red' if stale else 'default'}]{age(entry.oldest_unsent_age_s)}[/]",
             f"{entry.sent_last_hour:,}",
+            f"[{'bold red' if entry.set_aside else 'default'}]{entry.set_aside:,}[/]",
         )
     out.print(table)
     skipped = [name for name in schemas if name not in {entry.schema for entry in stats}]

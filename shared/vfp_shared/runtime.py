@@ -53,6 +53,10 @@ class ServiceRuntime:
         self.broker = KafkaBroker(
             settings.kafka_bootstrap_servers,
             middlewares=[KafkaTelemetryMiddleware()],
+            # Its producer sends the dead letters: once the offset is committed, that copy is
+            # the only one, so it is written as durably as the outbox relay writes.
+            acks="all",
+            enable_idempotence=True,
             logger=logging.getLogger(f"vfp.{name}.broker"),
         )
         self.consumer = BatchConsumer(

@@ -2,6 +2,7 @@
 uvicorn turns SIGTERM into a graceful shutdown: the consumer stops taking batches, the one in
 hand commits (or is redelivered), the relay sends what was written, then the process exits."""
 
+import logging
 from collections.abc import Callable
 
 import uvicorn
@@ -14,6 +15,10 @@ from vfp_shared.telemetry import configure_tracing
 
 def serve(name: str, settings: ServiceSettings, build_app: Callable[[], FastAPI]) -> None:
     configure_logging(name, settings.log_level)
+    if settings.uses_development_keys():
+        logging.getLogger(__name__).warning(
+            "development keys in use: set JWT_KEY and MASTER_KEY before real data arrives"
+        )
     configure_tracing(
         name,
         otlp_endpoint=settings.otel_exporter_otlp_endpoint,
@@ -25,5 +30,7 @@ def serve(name: str, settings: ServiceSettings, build_app: Callable[[], FastAPI]
         host=settings.http_host,
         port=settings.http_port,
         log_config=None,
+        # Access lines would record callers' addresses (a self-referring victim's among them).
+        access_log=False,
         timeout_graceful_shutdown=20,
     )

@@ -30,6 +30,11 @@ class PlatformSettings(BaseSettings):
     log_level: str = "INFO"
 
 
+# Public, for local runs and tests only: a service using them warns at start.
+DEVELOPMENT_JWT_KEY = "change-me-local-development-secret-0123456789"
+DEVELOPMENT_MASTER_KEY = "bG9jYWwtZGV2ZWxvcG1lbnQtbWFzdGVyLWtleS0zMmI="
+
+
 class ServiceSettings(PlatformSettings):
     """Adds what a service with an HTTP API and personal data needs."""
 
@@ -37,8 +42,11 @@ class ServiceSettings(PlatformSettings):
     http_port: int = 8000
     # Tokens: an HS256 shared secret by default; set jwt_algorithms=["RS256"] and a PEM key
     # to verify an identity provider's tokens instead.
-    jwt_key: str = "change-me-local-development-secret-0123456789"
+    jwt_key: str = DEVELOPMENT_JWT_KEY
     jwt_algorithms: list[str] = ["HS256"]
     jwt_audience: str | None = None
     # 32 bytes, urlsafe base64: wraps the per-victim keys. Set a real one outside development.
-    master_key: str = "bG9jYWwtZGV2ZWxvcG1lbnQtbWFzdGVyLWtleS0zMmI="
+    master_key: str = DEVELOPMENT_MASTER_KEY
+
+    def uses_development_keys(self) -> bool:
+        return self.jwt_key == DEVELOPMENT_JWT_KEY or self.master_key == DEVELOPMENT_MASTER_KEY

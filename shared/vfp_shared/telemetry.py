@@ -1,6 +1,5 @@
 """OpenTelemetry tracing (W3C trace context in Kafka headers) and Prometheus metrics."""
 
-import json
 from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from pathlib import Path
@@ -26,6 +25,9 @@ EVENTS_DEAD_LETTERED = Counter(
     "vfp_events_dead_lettered", "Events sent to a dead-letter topic", ["service", "topic"]
 )
 OUTBOX_PUBLISHED = Counter("vfp_outbox_published", "Outbox rows published", ["service"])
+OUTBOX_FAILED = Counter(
+    "vfp_outbox_failed", "Outbox rows Kafka refused for good (set aside)", ["service"]
+)
 OUTBOX_BACKLOG = Gauge("vfp_outbox_backlog", "Outbox rows not yet published", ["service"])
 
 
@@ -38,12 +40,35 @@ class JsonLinesSpanExporter(SpanExporter):
 
     def export(self, spans: Sequence[ReadableSpan]) -> SpanExportResult:
         for span in spans:
-            self._file.write(json.dumps(json.loads(span.to_json()), separators=(",", ":")) + "\n")
+            self._file.write(_json_line(span) + "\n")
         self._file.flush()
         return SpanExportResult.SUCCESS
 
     def shutdown(self) -> None:
         self._file.close()
+
+
+def _json_line(span: ReadableSpan) -> str:
+    try:
+        return str(span.to_json(indent=None))
+    except TypeError:
+        # An attribute JSON cannot hold (a library's bytes Kafka key): keep the span, as text.
+        clean = {name: str(value) for name, value in (span.attributes or {}).items()}
+        copy = ReadableSpan(
+            name=span.name,
+            context=span.context,
+            parent=span.parent,
+            resource=span.resource,
+            attributes=clean,
+            events=span.events,
+            links=span.links,
+            kind=span.kind,
+            status=span.status,
+            start_time=span.start_time,
+            end_time=span.end_time,
+            instrumentation_scope=span.instrumentation_scope,
+        )
+        return str(copy.to_json(indent=None))
 
 
 def configure_tracing(

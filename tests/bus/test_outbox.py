@@ -26,7 +26,8 @@ async def unsent(runtime: ServiceRuntime) -> int:
         return int(
             await conn.scalar(
                 sa.text(
-                    f"SELECT count(*) FROM {runtime.tables.schema}.outbox WHERE sent_at IS NULL"
+                    f"SELECT count(*) FROM {runtime.tables.schema}.outbox "
+                    "WHERE sent_at IS NULL AND failed_at IS NULL"
                 )
             )
             or 0
@@ -163,3 +164,31 @@ async def relay_everything(settings: PlatformSettings, source: ServiceRuntime) -
 
 def platform_settings_of(runtime: ServiceRuntime) -> str:
     return runtime.settings.kafka_bootstrap_servers
+
+
+async def test_a_row_kafka_refuses_for_good_is_set_aside_and_the_rest_still_leave_in_order(
+    platform_settings: PlatformSettings,
+) -> None:
+    source = await upstream(platform_settings)
+    run = run_id()
+    key = f"case-{run}"
+    async with TopicReader(
+        platform_settings.kafka_bootstrap_servers, BenchCaseClosedV1.TOPIC
+    ) as out:
+        async with source.units_of_work() as uow:
+            uow.emit(case_closed(key, note="seq-1"))
+            uow.emit(case_closed(key, note="x" * 2_000_000))  # over the producer's 1 MB limit
+            uow.emit(case_closed(key, note="seq-3"))
+            await uow.commit()
+        await relay_everything(platform_settings, source)
+        events = await out.events(lambda e: e.data.case_ref == key, count=2)
+    assert [e.data.offence_category for e in events] == ["seq-1", "seq-3"]
+    assert await unsent(source) == 0
+    async with source.engine.connect() as conn:
+        failure = await conn.scalar(
+            sa.text(
+                f"SELECT failure FROM {source.tables.schema}.outbox WHERE failed_at IS NOT NULL"
+            )
+        )
+    assert failure is not None and "MessageSizeTooLarge" in failure
+    await source.engine.dispose()

@@ -40,6 +40,8 @@ def _row(created_ago: timedelta, sent_ago: timedelta | None) -> dict[str, object
         "payload": b"{}",
         "created_at": now - created_ago,
         "sent_at": None if sent_ago is None else now - sent_ago,
+        "failed_at": None,
+        "failure": None,
     }
 
 
@@ -57,6 +59,7 @@ async def test_backlog_oldest_unsent_and_sent_last_hour(
                 _row(10 * minutes, 9 * minutes),
                 _row(30 * minutes, 29 * minutes),
                 _row(180 * minutes, 170 * minutes),  # sent before the last hour
+                {**_row(4 * minutes, None), "failed_at": datetime.now(UTC), "failure": "too big"},
             ],
         )
     missing = f"ops_test_missing_{run_id()}"
@@ -64,6 +67,7 @@ async def test_backlog_oldest_unsent_and_sent_last_hour(
     [stats] = await outbox_stats(platform_settings.database_url, [schema.schema, missing])
 
     assert (stats.schema, stats.backlog, stats.sent_last_hour) == (schema.schema, 3, 2)
+    assert stats.set_aside == 1  # refused by Kafka for good: not backlog
     assert stats.oldest_unsent_age_s is not None and 299 < stats.oldest_unsent_age_s < 400
 
     result = await vfp("outbox", "--schema", schema.schema, "--schema", missing, "--json")

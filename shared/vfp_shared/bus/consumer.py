@@ -44,11 +44,18 @@ class _Decoded:
     envelope: Envelope[Any]
 
 
+# Serialization failure, deadlock, lock not available: concurrency, not the event's fault.
+TRANSIENT_SQLSTATES = frozenset({"40001", "40P01", "55P03"})
+
+
 def is_transient(error: BaseException) -> bool:
     """Errors of the infrastructure, not of the event: retry without limit."""
     if isinstance(error, InterfaceError | ConnectionError | OSError):
         return True
-    return isinstance(error, DBAPIError) and bool(error.connection_invalidated)
+    if not isinstance(error, DBAPIError):
+        return False
+    sqlstate = getattr(error.orig, "sqlstate", None) or getattr(error.orig, "pgcode", None)
+    return bool(error.connection_invalidated) or sqlstate in TRANSIENT_SQLSTATES
 
 
 async def _records_as_they_are(message: Any) -> None:

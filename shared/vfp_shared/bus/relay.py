@@ -17,17 +17,25 @@ from collections.abc import Sequence
 
 import asyncpg
 from aiokafka import AIOKafkaProducer
+from aiokafka.errors import KafkaConnectionError, KafkaError
 from opentelemetry.trace import SpanKind
 
 from vfp_shared.storage.bus_tables import BusTables
 from vfp_shared.storage.engine import libpq_dsn
-from vfp_shared.telemetry import OUTBOX_BACKLOG, OUTBOX_PUBLISHED, tracer
+from vfp_shared.telemetry import OUTBOX_BACKLOG, OUTBOX_FAILED, OUTBOX_PUBLISHED, tracer
 
 log = logging.getLogger(__name__)
 
 BACKLOG_EVERY_S = 1.0  # counting the backlog on every batch would cost a round trip each
 PURGE_EVERY_S = 3600.0
 KEEP_SENT_HOURS = 24  # sent rows stay a day, for operators to look back
+
+
+def _retriable(error: BaseException) -> bool:
+    """The broker or the network, not the record: worth trying the same rows again."""
+    if isinstance(error, KafkaError):
+        return bool(error.retriable) or isinstance(error, KafkaConnectionError)
+    return isinstance(error, OSError | asyncio.TimeoutError)
 
 
 def kafka_producer(bootstrap_servers: str) -> AIOKafkaProducer:
@@ -61,11 +69,13 @@ class OutboxRelay:
         outbox, slots = f"{tables.schema}.outbox", f"{tables.schema}.outbox_slots"
         # Plain SQL on asyncpg: this is the hottest path of every service.
         self._select = (
-            f"SELECT id, topic, key, headers, payload FROM {outbox} WHERE sent_at IS NULL "
+            f"SELECT id, topic, key, headers, payload FROM {outbox} "
+            "WHERE sent_at IS NULL AND failed_at IS NULL "
             f"AND slot IN (SELECT slot FROM {slots} FOR UPDATE SKIP LOCKED) ORDER BY id LIMIT $1"
         )
         self._mark = f"UPDATE {outbox} SET sent_at = now() WHERE id = ANY($1::bigint[])"
-        self._backlog = f"SELECT count(*) FROM {outbox} WHERE sent_at IS NULL"
+        self._mark_failed = f"UPDATE {outbox} SET failed_at = now(), failure = $2 WHERE id = $1"
+        self._backlog = f"SELECT count(*) FROM {outbox} WHERE sent_at IS NULL AND failed_at IS NULL"
         self._purge = (
             f"DELETE FROM {outbox} WHERE sent_at < now() - make_interval(hours => $1::int)"
         )
@@ -123,25 +133,57 @@ class OutboxRelay:
                         "messaging.batch.message_count": len(rows),
                     },
                 ):
-                    await self._publish(rows)
-                await conn.execute(self._mark, [row["id"] for row in rows])
-                OUTBOX_PUBLISHED.labels(self.service).inc(len(rows))
-        return len(rows)
+                    sent, failed = await self._publish(rows)
+                await conn.execute(self._mark, sent)
+                for row_id, reason in failed.items():
+                    await conn.execute(self._mark_failed, row_id, reason)
+                OUTBOX_PUBLISHED.labels(self.service).inc(len(sent))
+                return len(sent) + len(failed)
+        return 0
 
-    async def _publish(self, rows: Sequence[asyncpg.Record]) -> None:
-        send = self._producer.send
-        pending = [
-            await send(
-                row["topic"],
-                value=row["payload"],
-                key=row["key"].encode(),
-                headers=[
-                    (name, value.encode()) for name, value in json.loads(row["headers"]).items()
-                ],
-            )
-            for row in rows
-        ]
-        await asyncio.gather(*pending)
+    async def _publish(self, rows: Sequence[asyncpg.Record]) -> tuple[list[int], dict[int, str]]:
+        """Send the rows in order and wait for Kafka's acks; returns the ids it acknowledged and
+        the ids it refused for good (with why: e.g. too large), which are set aside, never
+        retried. A passing failure (broker away) stops there: the rest wait for the next round,
+        still in order."""
+        pending: list[tuple[int, asyncio.Future[object]]] = []
+        failed: dict[int, str] = {}
+        for row in rows:
+            try:
+                ack = await self._producer.send(
+                    row["topic"],
+                    value=row["payload"],
+                    key=row["key"].encode(),
+                    headers=[(k, v.encode()) for k, v in json.loads(row["headers"]).items()],
+                )
+            except Exception as error:
+                if _retriable(error):
+                    break
+                failed[row["id"]] = self._set_aside(row, error)
+                continue
+            pending.append((row["id"], ack))
+        sent: list[int] = []
+        results = await asyncio.gather(*(ack for _, ack in pending), return_exceptions=True)
+        for (row_id, _), result in zip(pending, results, strict=True):
+            if not isinstance(result, BaseException):
+                sent.append(row_id)
+            elif _retriable(result):
+                break  # sent again next round; a copy already delivered is absorbed downstream
+            else:
+                failed[row_id] = f"{type(result).__name__}: {result}"[:500]
+        return sent, failed
+
+    def _set_aside(self, row: asyncpg.Record, error: BaseException) -> str:
+        OUTBOX_FAILED.labels(self.service).inc()
+        log.error(
+            "outbox row cannot be published; set aside",
+            extra={
+                "outbox_id": row["id"],
+                "topic": row["topic"],
+                "error_class": type(error).__name__,
+            },
+        )
+        return f"{type(error).__name__}: {error}"[:500]
 
     async def _housekeeping(self) -> None:
         assert self._pool is not None

@@ -48,6 +48,9 @@ def bus_tables(metadata: sa.MetaData) -> BusTables:
         sa.Column("payload", sa.LargeBinary, nullable=False),
         sa.Column("created_at", sa.DateTime(timezone=True), server_default=sa.func.now()),
         sa.Column("sent_at", sa.DateTime(timezone=True)),
+        # Kafka refused the row for good (e.g. too large): set aside for operators, not retried.
+        sa.Column("failed_at", sa.DateTime(timezone=True)),
+        sa.Column("failure", sa.Text),
         sa.Index(None, "slot", "id", postgresql_where=sa.text("sent_at IS NULL")),
     )
     outbox_slots = sa.Table(
