@@ -1,7 +1,7 @@
 # Victim Feedback Panel platform: `make run` for a panel cycle, `make test` for the suite.
 SHELL := /bin/bash
 UV_VERSION := 0.13.8
-UV := $(shell command -v uv 2>/dev/null || echo $(HOME)/.local/bin/uv)
+UV := $(or $(shell command -v uv 2>/dev/null),$(CURDIR)/.tools/bin/uv)
 export UV_LINK_MODE := copy
 
 .PHONY: help install up down status test lint bench contracts run demo clean
@@ -10,7 +10,7 @@ help: ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-10s %s\n", $$1, $$2}'
 
 $(UV):
-	python3 -m pip install --quiet --user "uv==$(UV_VERSION)" || python3 -m pip install --quiet "uv==$(UV_VERSION)"
+	@deploy/install-uv.sh $(UV_VERSION)
 
 install: $(UV) ## install Python and the locked dependencies into .venv
 	@$(UV) sync --frozen --quiet
