@@ -1,7 +1,9 @@
 """Who is calling: roles and organisation from a bearer token (any OIDC-style JWT).
 
-The token carries ``sub``, a ``roles`` (or ``role``) claim and an ``org`` claim. Verified with
-a shared secret (HS256) or a public key (RS256/ES256) given in the settings.
+The token carries ``sub``, a ``roles`` (or ``role``) claim, an ``org`` claim (the caller's
+organisation: the force, a commissioned service, the CPS, a partner) and optionally ``teams``
+(the teams a member of staff belongs to, e.g. for case studies shared with named teams).
+Verified with a shared secret (HS256) or a public key (RS256/ES256) given in the settings.
 """
 
 from collections.abc import Callable, Coroutine
@@ -28,6 +30,7 @@ class Principal:
     subject: str
     roles: frozenset[Role]
     organisation: str | None
+    teams: frozenset[str] = frozenset()
 
     def has(self, *roles: Role) -> bool:
         return bool(self.roles.intersection(roles))
@@ -50,11 +53,22 @@ class TokenVerifier:
         raw = claims.get("roles", claims.get("role", []))
         names = [raw] if isinstance(raw, str) else list(raw)
         roles = frozenset(Role(name) for name in names if name in Role._value2member_map_)
-        return Principal(subject=str(claims["sub"]), roles=roles, organisation=claims.get("org"))
+        teams = claims.get("teams", [])
+        return Principal(
+            subject=str(claims["sub"]),
+            roles=roles,
+            organisation=claims.get("org"),
+            teams=frozenset([teams] if isinstance(teams, str) else teams),
+        )
 
 
 def issue_token(
-    key: str, subject: str, roles: list[Role], organisation: str | None = None, ttl_s: int = 3600
+    key: str,
+    subject: str,
+    roles: list[Role],
+    organisation: str | None = None,
+    ttl_s: int = 3600,
+    teams: list[str] | None = None,
 ) -> str:
     """For tests, the simulator and local use: a signed HS256 token."""
     import time
@@ -66,6 +80,8 @@ def issue_token(
     }
     if organisation:
         claims["org"] = organisation
+    if teams:
+        claims["teams"] = teams
     return jwt.encode(claims, key, algorithm="HS256")
 
 
