@@ -1,0 +1,32 @@
+"""Who is calling, from a bearer token."""
+
+import jwt
+import pytest
+
+from vfp_shared.auth import Role, TokenVerifier, issue_token
+
+KEY = "a-test-secret-that-is-long-enough-for-hs256"
+
+
+def test_roles_organisation_and_teams_come_from_the_token() -> None:
+    token = issue_token(KEY, "pc-101", [Role.STAFF], "force-east", teams=["cid-north"])
+    who = TokenVerifier(KEY).verify(token)
+    assert (who.subject, who.roles, who.organisation) == ("pc-101", {Role.STAFF}, "force-east")
+    assert who.teams == {"cid-north"}
+
+
+def test_unknown_roles_are_ignored_not_trusted() -> None:
+    token = jwt.encode({"sub": "x", "exp": 2**31, "roles": ["admin", "board"]}, KEY)
+    assert TokenVerifier(KEY).verify(token).roles == {Role.BOARD}
+
+
+def test_a_token_signed_with_another_key_is_refused() -> None:
+    token = issue_token("another-secret-that-is-long-enough-for-hs256", "x", [Role.COORDINATOR])
+    with pytest.raises(jwt.InvalidSignatureError):
+        TokenVerifier(KEY).verify(token)
+
+
+def test_an_expired_token_is_refused() -> None:
+    token = issue_token(KEY, "x", [Role.COORDINATOR], ttl_s=-10)
+    with pytest.raises(jwt.ExpiredSignatureError):
+        TokenVerifier(KEY).verify(token)
