@@ -124,8 +124,9 @@ def test_survey_answers_are_checked_against_the_questions() -> None:
         {"nonsense": 1},
         {},
     ):
-        with pytest.raises(InvalidFeedback):
+        with pytest.raises(InvalidFeedback) as refused:
             split_answers(DEFAULT_QUESTIONS, bad)
+        assert refused.value.loc == ("body", "answers", *bad)
 
 
 def test_survey_results_average_the_scales_and_count_the_yeses() -> None:
@@ -159,7 +160,9 @@ def test_small_counts_of_victims_are_suppressed() -> None:
 
 def test_a_new_theme_must_name_a_real_right() -> None:
     assert new_theme("interpreters", "Interpreters", 1).victims_code_right == 1
-    with pytest.raises(InvalidFeedback):
+    with pytest.raises(InvalidFeedback) as right:
         new_theme("interpreters", "Interpreters", 13)
-    with pytest.raises(InvalidFeedback):
+    assert right.value.loc == ("body", "victims_code_right")
+    with pytest.raises(InvalidFeedback) as code:
         new_theme("Bad Code", "x", None)
+    assert code.value.loc == ("body", "code")

@@ -190,3 +190,11 @@ async def test_a_completed_action_names_the_victims_whose_feedback_led_to_it(
         json={"title": "x", "owner_ref": "y", "due_on": "2031-01-31"},
     )
     assert nowhere.status_code == 422
+    assert nowhere.json()["detail"][0]["loc"] == ["body", "theme_code"]
+    unknown = await client.post(
+        "/actions",
+        headers=coordinator,
+        json={"title": "x", "owner_ref": "y", "due_on": "2031-01-31", "theme_code": "no_such"},
+    )
+    assert unknown.status_code == 422
+    assert unknown.json()["detail"][0]["loc"] == ["body", "theme_code"]

@@ -241,3 +241,9 @@ async def test_the_board_report_matches_the_fixture(
     assert "&lt;3" in page.text
     staff = auth(settings, Role.STAFF)
     assert (await client.get("/reports/board", headers=staff, params=period)).status_code == 403
+    backwards = {"from": END.isoformat(), "to": START.isoformat()}
+    for path in ("/reports/board", "/reports/board.html"):
+        refused = await client.get(path, headers=board, params=backwards)
+        assert refused.status_code == 422
+        [error] = refused.json()["detail"]
+        assert error["loc"] == ["query", "to"] and error["type"] == "invalid_feedback"

@@ -114,7 +114,9 @@ async def test_an_answer_out_of_range_is_refused_naming_the_question(
         json={"answers": {"usefulness": 9}},
     )
     assert refused.status_code == 422
-    assert "usefulness" in refused.json()["detail"]
+    [error] = refused.json()["detail"]
+    assert error["loc"] == ["body", "answers", "usefulness"]
+    assert error["type"] == "invalid_feedback" and "1 to 5" in error["msg"]
 
 
 async def test_coordinators_define_the_questions_of_surveys_to_come(
@@ -126,6 +128,7 @@ async def test_coordinators_define_the_questions_of_surveys_to_come(
         "/survey/questions", headers=coordinator, json={"questions": [current[0], current[0]]}
     )
     assert duplicate.status_code == 422
+    assert duplicate.json()["detail"][0]["loc"] == ["body", "questions", 1, "key"]
     mine = [
         {"key": "usefulness", "text": "Useful? (1-5)", "kind": "scale_1_5"},
         {"key": "recommend", "text": "Would you recommend it?", "kind": "yes_no"},

@@ -79,9 +79,17 @@ async def test_tags_are_set_by_a_coordinator_from_the_taxonomy(
     unknown = await client.put(
         f"/testimonies/{testimony_ref}/tags",
         headers=coordinator,
-        json={"tags": [{"theme_code": "no_such", "polarity": "positive"}]},
+        json={
+            "tags": [
+                {"theme_code": "timeliness", "polarity": "positive"},
+                {"theme_code": "no_such", "polarity": "positive"},
+            ]
+        },
     )
     assert unknown.status_code == 422
+    [error] = unknown.json()["detail"]
+    assert error["loc"] == ["body", "tags", 1, "theme_code"]
+    assert "no_such" in error["msg"]
     suggested = await client.get(
         f"/testimonies/{testimony_ref}/suggested-tags", headers=coordinator
     )

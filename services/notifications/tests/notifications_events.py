@@ -6,6 +6,7 @@ from uuid import uuid4
 from vfp_shared.contracts import (
     ActionCompletedV1,
     ActionRaisedV1,
+    CandidateExcludedV1,
     CandidateIdentifiedV1,
     CaseStudySharedV1,
     ConsentGivenV1,
@@ -171,3 +172,12 @@ def consent_given(
 
 def consent_withdrawn(participant_ref: str, at: datetime = NOW) -> ConsentWithdrawnV1:
     return ConsentWithdrawnV1(participant_ref=participant_ref, withdrawn_at=at)
+
+
+def candidate_excluded(participant_ref: str, *reason_codes: str) -> CandidateExcludedV1:
+    return CandidateExcludedV1(
+        participant_ref=participant_ref,
+        reason_codes=list(reason_codes or ["complaint_open"]),
+        policy_version="test",
+        excluded_at=NOW,
+    )

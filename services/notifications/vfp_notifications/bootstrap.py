@@ -88,6 +88,40 @@ def senders(settings: NotificationsSettings, client: httpx.AsyncClient) -> dict[
     return found
 
 
+def renderer_for(settings: NotificationsSettings) -> Renderer:
+    return Renderer(
+        {
+            "portal": settings.notifications_portal_url,
+            "recording": settings.notifications_recording_url,
+            "survey": settings.notifications_survey_url,
+        },
+        organiser_email=_address_of(settings.notifications_mail_from),
+    )
+
+
+def dispatch_policy(settings: NotificationsSettings) -> DispatchPolicy:
+    quiet = (
+        QuietHours.parse(
+            settings.notifications_quiet_hours_start,
+            settings.notifications_quiet_hours_end,
+            settings.notifications_timezone,
+        )
+        if settings.notifications_quiet_hours_enabled
+        else None
+    )
+    return DispatchPolicy(
+        quiet_hours=quiet,
+        urgent_templates=frozenset(settings.notifications_urgent_templates),
+        limit_per_hour=settings.notifications_rate_limit_per_hour,
+        max_attempts=settings.notifications_max_attempts,
+        retry_base_s=settings.notifications_retry_base_s,
+        retry_max_s=settings.notifications_retry_max_s,
+        batch_size=settings.notifications_dispatch_batch_size,
+        lease_s=settings.notifications_claim_lease_s,
+        poll_s=settings.notifications_dispatch_poll_s,
+    )
+
+
 def build(
     settings: NotificationsSettings,
     *,
@@ -113,39 +147,13 @@ def build(
         outgoing=[NotificationSentV1, DeliveryFailedV1],
         group=group,
     )
-    renderer = Renderer(
-        {
-            "portal": settings.notifications_portal_url,
-            "recording": settings.notifications_recording_url,
-            "survey": settings.notifications_survey_url,
-        },
-        organiser_email=_address_of(settings.notifications_mail_from),
-    )
-    quiet = (
-        QuietHours.parse(
-            settings.notifications_quiet_hours_start,
-            settings.notifications_quiet_hours_end,
-            settings.notifications_timezone,
-        )
-        if settings.notifications_quiet_hours_enabled
-        else None
-    )
+    renderer = renderer_for(settings)
     dispatcher = Dispatcher(
         units_of_work=runtime.units_of_work,
         directory_for=directory_for,
         senders=channels,
         renderer=renderer,
-        policy=DispatchPolicy(
-            quiet_hours=quiet,
-            urgent_templates=frozenset(settings.notifications_urgent_templates),
-            limit_per_hour=settings.notifications_rate_limit_per_hour,
-            max_attempts=settings.notifications_max_attempts,
-            retry_base_s=settings.notifications_retry_base_s,
-            retry_max_s=settings.notifications_retry_max_s,
-            batch_size=settings.notifications_dispatch_batch_size,
-            lease_s=settings.notifications_claim_lease_s,
-            poll_s=settings.notifications_dispatch_poll_s,
-        ),
+        policy=dispatch_policy(settings),
         clock=clock,
     )
     app = runtime.http_app()

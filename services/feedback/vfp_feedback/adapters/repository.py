@@ -1,6 +1,6 @@
 """Queries the service layer shares: consents, the theme taxonomy, theme occurrences."""
 
-from collections.abc import Collection, Iterable
+from collections.abc import Callable, Collection, Iterable, Sequence
 from datetime import datetime
 from typing import Any
 
@@ -60,19 +60,30 @@ async def save_consent(session: AsyncSession, consent: Consent) -> None:
     )
 
 
-async def theme_rights(session: AsyncSession, codes: Collection[str]) -> dict[str, int | None]:
-    """The Victims' Code right of each theme; unknown theme codes are refused."""
+def tag_field(index: int) -> tuple[str | int, ...]:
+    """Where the `index`th code sits in a request's tags."""
+    return ("tags", index, "theme_code")
+
+
+async def theme_rights(
+    session: AsyncSession,
+    codes: Sequence[str],
+    field: Callable[[int], tuple[str | int, ...]] = tag_field,
+) -> dict[str, int | None]:
+    """The Victims' Code right of each theme; unknown theme codes are refused, the error
+    naming the field (`field(index)`) of the first unknown one."""
     rows = (
         await session.execute(
             sa.select(t.themes.c.code, t.themes.c.victims_code_right).where(
-                t.themes.c.code.in_(list(codes))
+                t.themes.c.code.in_(set(codes))
             )
         )
     ).all()
     found = {row.code: row.victims_code_right for row in rows}
-    unknown = set(codes) - set(found)
+    unknown = [index for index, code in enumerate(codes) if code not in found]
     if unknown:
-        raise InvalidFeedback(f"unknown theme codes: {', '.join(sorted(unknown))}")
+        names = ", ".join(sorted({codes[i] for i in unknown}))
+        raise InvalidFeedback(f"unknown theme codes: {names}", field(unknown[0]))
     return found
 
 

@@ -31,4 +31,13 @@ class IllegalTransition(Conflict):
 
 
 class InvalidFeedback(FeedbackError):
-    """Input the domain rejects (unknown theme, answer out of range, ...)."""
+    """Input the domain rejects (unknown theme, answer out of range, ...), naming the field:
+    `field` is its path in the request (e.g. ("answers", "usefulness")), `source` where the
+    request carries it ("body" or "query"), so the reply can locate it as FastAPI does."""
+
+    def __init__(
+        self, message: str, field: tuple[str | int, ...] = (), *, source: str = "body"
+    ) -> None:
+        super().__init__(message)
+        self.message = message
+        self.loc: tuple[str | int, ...] = (source, *field)

@@ -47,9 +47,10 @@ Answer = int | bool | str
 def check_questions(questions: Sequence[Question]) -> None:
     keys = [q.key for q in questions]
     if not questions:
-        raise InvalidFeedback("a survey has at least one question")
-    if len(set(keys)) != len(keys):
-        raise InvalidFeedback("question keys must be unique")
+        raise InvalidFeedback("a survey has at least one question", ("questions",))
+    for index, key in enumerate(keys):
+        if key in keys[:index]:
+            raise InvalidFeedback("question keys must be unique", ("questions", index, "key"))
 
 
 def split_answers(
@@ -60,22 +61,22 @@ def split_answers(
     scores: dict[str, int | bool] = {}
     free: dict[str, str] = {}
     if not answers:
-        raise InvalidFeedback("a response answers at least one question")
+        raise InvalidFeedback("a response answers at least one question", ("answers",))
     for key, value in answers.items():
         question = by_key.get(key)
         if question is None:
-            raise InvalidFeedback(f"answers.{key}: no such question")
+            raise InvalidFeedback("no such question", ("answers", key))
         if question.kind is QuestionKind.SCALE:
             if isinstance(value, bool) or not isinstance(value, int) or not 1 <= value <= 5:
-                raise InvalidFeedback(f"answers.{key}: a whole number from 1 to 5")
+                raise InvalidFeedback("a whole number from 1 to 5", ("answers", key))
             scores[key] = value
         elif question.kind is QuestionKind.YES_NO:
             if not isinstance(value, bool):
-                raise InvalidFeedback(f"answers.{key}: true or false")
+                raise InvalidFeedback("true or false", ("answers", key))
             scores[key] = value
         else:
             if not isinstance(value, str):
-                raise InvalidFeedback(f"answers.{key}: text")
+                raise InvalidFeedback("text", ("answers", key))
             free[key] = value
     return scores, free
 

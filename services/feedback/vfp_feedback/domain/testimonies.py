@@ -34,6 +34,8 @@ def check_testimony(
 ) -> None:
     """Both halves are first-class, but a testimony says something, and not in the future."""
     if not (worked_well or "").strip() and not (could_be_better or "").strip():
-        raise InvalidFeedback("a testimony says what worked well or what could have been better")
+        raise InvalidFeedback(
+            "a testimony says what worked well or what could have been better", ("worked_well",)
+        )
     if given_at > now:
-        raise InvalidFeedback("given_at is in the future")
+        raise InvalidFeedback("given_at is in the future", ("given_at",))

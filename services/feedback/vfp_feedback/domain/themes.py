@@ -71,9 +71,11 @@ _CODE = re.compile(r"^[a-z][a-z0-9_]{1,62}$")
 def new_theme(code: str, label: str, victims_code_right: int | None) -> Theme:
     """A coordinator's new service theme, checked."""
     if not _CODE.match(code):
-        raise InvalidFeedback("a theme code is lower-case letters, digits and underscores")
+        raise InvalidFeedback(
+            "a theme code is lower-case letters, digits and underscores", ("code",)
+        )
     if victims_code_right is not None and victims_code_right not in VICTIMS_CODE_RIGHTS:
-        raise InvalidFeedback("the Victims' Code has rights 1 to 12")
+        raise InvalidFeedback("the Victims' Code has rights 1 to 12", ("victims_code_right",))
     if not label.strip():
-        raise InvalidFeedback("a theme needs a label")
+        raise InvalidFeedback("a theme needs a label", ("label",))
     return Theme(code, label.strip(), ThemeKind.SERVICE, victims_code_right)

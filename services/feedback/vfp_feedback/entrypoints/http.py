@@ -6,22 +6,33 @@ their own clients only; the board reads reports. Domain errors map to status cod
 
 from collections.abc import Awaitable, Callable
 from dataclasses import asdict, dataclass
-from datetime import UTC, date, datetime
+from datetime import UTC, datetime
 from typing import Annotated, Any, TypeVar
 
 from fastapi import APIRouter, Depends, FastAPI, Query, Request, status
 from fastapi.responses import HTMLResponse, JSONResponse
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
-from pydantic import BaseModel, Field
 
 from vfp_feedback.adapters import report_page
 from vfp_feedback.domain.actions import ActionStatus
-from vfp_feedback.domain.consent import RecipientKind
-from vfp_feedback.domain.endorsements import EndorsementOutcome
 from vfp_feedback.domain.errors import Conflict, InvalidFeedback, NotFound
-from vfp_feedback.domain.survey import Question, QuestionKind
+from vfp_feedback.domain.survey import Question
 from vfp_feedback.domain.testimonies import TestimonyRoute
-from vfp_feedback.domain.themes import Polarity, ThemeTag
+from vfp_feedback.domain.themes import ThemeTag
+from vfp_feedback.entrypoints.schemas import (
+    ActionStatusChange,
+    EndorsementAnswer,
+    EndorsementRequest,
+    NewAction,
+    NewCaseStudy,
+    NewRecognition,
+    NewTestimony,
+    NewTheme,
+    SupportFeedback,
+    SurveyQuestions,
+    SurveyResponse,
+    Tags,
+)
 from vfp_feedback.service_layer import (
     actions,
     case_studies,
@@ -85,98 +96,6 @@ Anyone = Annotated[Principal, _needs(*Role)]
 
 def _utc(moment: datetime) -> datetime:
     return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
-
-
-# ---- payloads -----------------------------------------------------------------------------
-
-
-class Tag(BaseModel):
-    theme_code: str
-    polarity: Polarity
-
-    def domain(self) -> ThemeTag:
-        return ThemeTag(self.theme_code, self.polarity)
-
-
-class NewTheme(BaseModel):
-    code: str = Field(min_length=2, max_length=63)
-    label: str = Field(min_length=1, max_length=200)
-    victims_code_right: int | None = Field(default=None, ge=1, le=12)
-
-
-class NewTestimony(BaseModel):
-    participant_ref: str = Field(min_length=1)
-    panel_ref: str = Field(min_length=1)
-    route: TestimonyRoute
-    worked_well: str | None = Field(default=None, max_length=20000)
-    could_be_better: str | None = Field(default=None, max_length=20000)
-    tags: list[Tag] = []
-    given_at: datetime | None = None
-
-
-class SupportFeedback(BaseModel):
-    participant_ref: str = Field(min_length=1)
-    panel_ref: str = Field(min_length=1)
-    worked_well: str | None = Field(default=None, max_length=20000)
-    could_be_better: str | None = Field(default=None, max_length=20000)
-    informal: bool = False
-    given_at: datetime | None = None
-
-
-class Tags(BaseModel):
-    tags: list[Tag]
-
-
-class SurveyQuestion(BaseModel):
-    key: str = Field(min_length=1, max_length=63)
-    text: str = Field(min_length=1, max_length=500)
-    kind: QuestionKind
-
-
-class SurveyQuestions(BaseModel):
-    questions: list[SurveyQuestion] = Field(min_length=1)
-
-
-class SurveyResponse(BaseModel):
-    answers: dict[str, int | bool | str] = Field(min_length=1)
-
-
-class NewCaseStudy(BaseModel):
-    participant_ref: str = Field(min_length=1)
-    panel_ref: str | None = None
-    team_refs: list[str] = Field(min_length=1)
-    write_up: str = Field(min_length=1, max_length=50000)
-
-
-class NewRecognition(BaseModel):
-    participant_ref: str = Field(min_length=1)
-    recipient_kind: RecipientKind
-    recipient_ref: str = Field(min_length=1)
-    line_manager_ref: str | None = None
-    panel_ref: str | None = None
-    message: str | None = Field(default=None, max_length=5000)
-
-
-class EndorsementRequest(BaseModel):
-    participant_refs: list[str] = Field(min_length=1)
-    subject: str = Field(min_length=1, max_length=300)
-
-
-class EndorsementAnswer(BaseModel):
-    outcome: EndorsementOutcome
-    comments: str | None = Field(default=None, max_length=20000)
-
-
-class NewAction(BaseModel):
-    title: str = Field(min_length=1, max_length=300)
-    owner_ref: str = Field(min_length=1)
-    due_on: date
-    theme_code: str | None = None
-    testimony_refs: list[str] = []
-
-
-class ActionStatusChange(BaseModel):
-    status: ActionStatus
 
 
 def _tags(tags: list[ThemeTag]) -> list[dict[str, str]]:
@@ -566,7 +485,7 @@ async def _report(
     feedback: Wiring, since: datetime, until: datetime, who: Principal
 ) -> dict[str, Any]:
     if until <= since:
-        raise InvalidFeedback("the period's end comes after its start")
+        raise InvalidFeedback("the period's end comes after its start", ("to",), source="query")
     return await feedback.run(
         lambda uow: report.board_report(uow, feedback.ctx, _utc(since), _utc(until), who)
     )
@@ -610,6 +529,18 @@ def install(app: FastAPI, wiring: Wiring) -> None:
 
         return respond
 
+    async def invalid(_: Request, error: Exception) -> JSONResponse:
+        # Shaped as FastAPI's own validation errors, so clients read both the same way.
+        assert isinstance(error, InvalidFeedback)
+        return JSONResponse(
+            {
+                "detail": [
+                    {"loc": list(error.loc), "msg": error.message, "type": "invalid_feedback"}
+                ]
+            },
+            status_code=status.HTTP_422_UNPROCESSABLE_CONTENT,
+        )
+
     app.add_exception_handler(NotFound, handler(status.HTTP_404_NOT_FOUND))
     app.add_exception_handler(Conflict, handler(status.HTTP_409_CONFLICT))
-    app.add_exception_handler(InvalidFeedback, handler(status.HTTP_422_UNPROCESSABLE_CONTENT))
+    app.add_exception_handler(InvalidFeedback, invalid)

@@ -28,11 +28,13 @@ async def raise_action(
 ) -> str:
     """The victims behind it are those of the testimonies named, or tagged with the theme."""
     if theme_code is None and not testimony_refs:
-        raise InvalidFeedback("an action is raised from a theme or from testimonies")
+        raise InvalidFeedback(
+            "an action is raised from a theme or from testimonies", ("theme_code",)
+        )
     ts, tt = t.testimonies, t.testimony_tags
     sources = []
     if theme_code is not None:
-        await repository.theme_rights(uow.session, {theme_code})
+        await repository.theme_rights(uow.session, [theme_code], field=lambda _: ("theme_code",))
         sources.append(
             sa.select(ts.c.participant_ref)
             .join(tt, tt.c.testimony_ref == ts.c.testimony_ref)

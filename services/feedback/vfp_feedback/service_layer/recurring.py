@@ -34,7 +34,7 @@ async def publish_recurring(
     )
     if not found:
         return []
-    rights = await repository.theme_rights(uow.session, {r.theme_code for r in found})
+    rights = await repository.theme_rights(uow.session, [r.theme_code for r in found])
     for recurrence in found:
         await uow.session.execute(
             t.recurring_themes.insert().values(

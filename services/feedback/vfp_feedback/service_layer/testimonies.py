@@ -72,7 +72,7 @@ async def capture_testimony(
         raise NotFound("no such client")
     if consent is None:
         raise ConsentNotGiven("no consent from this participant")
-    await repository.theme_rights(uow.session, {tag.theme_code for tag in command.tags})
+    await repository.theme_rights(uow.session, [tag.theme_code for tag in command.tags])
     ref = new_ref("testimony")
     subject = command.participant_ref
 
@@ -194,7 +194,7 @@ async def retag_testimony(
 ) -> list[str]:
     """A coordinator sets a testimony's tags; the new pairs are checked for recurrence."""
     row = await _row(uow, testimony_ref, None)
-    await repository.theme_rights(uow.session, {tag.theme_code for tag in tags})
+    await repository.theme_rights(uow.session, [tag.theme_code for tag in tags])
     before = set(await repository.tags_of(uow.session, testimony_ref))
     await repository.replace_tags(uow.session, testimony_ref, tags)
     await record(

@@ -32,6 +32,8 @@ class Send:
     attempts: int
     context: dict[str, Any]
     traceparent: str | None = None
+    # The lease this dispatcher took when it claimed the send (its claim token).
+    claimed_until: datetime | None = None
 
     @classmethod
     def of(cls, row: Any) -> "Send":
@@ -117,25 +119,69 @@ async def update(
     return bool(getattr(result, "rowcount", 0))
 
 
-async def cancel_about(session: AsyncSession, participant_ref: str) -> int:
-    """Cancel what is pending about a victim, then erase their ref (and what a message about
-    them would have said) from every row."""
+async def still_claimed(session: AsyncSession, ref: UUID, claimed_until: datetime | None) -> bool:
+    """Just before sending: is the send still pending under this dispatcher's lease? Not if it
+    was cancelled (withdrawal, exclusion) since the claim, or the lease passed to another."""
+    result = await session.execute(
+        sa.update(t)
+        .where(
+            t.c.notification_ref == ref,
+            t.c.status == Status.PENDING,
+            t.c.claimed_until == claimed_until,
+        )
+        .values(updated_at=sa.func.now())
+        .returning(t.c.notification_ref)
+    )
+    return result.first() is not None
+
+
+IN_FLIGHT = "sent_in_flight:"
+
+
+async def record_sent_after_cancel(
+    session: AsyncSession, ref: UUID, sent_at: datetime, attempts: int
+) -> bool:
+    """A send cancelled while the message was already with the channel: the cancellation
+    stands (status cancelled), but the log says truthfully that it went out, and when."""
+    result = await session.execute(
+        sa.update(t)
+        .where(t.c.notification_ref == ref, t.c.status == Status.CANCELLED)
+        .values(
+            sent_at=sent_at,
+            attempts=attempts,
+            reason_code=sa.func.concat(IN_FLIGHT, t.c.reason_code),
+            updated_at=sa.func.now(),
+        )
+    )
+    return bool(getattr(result, "rowcount", 0))
+
+
+async def cancel_about(
+    session: AsyncSession,
+    participant_ref: str,
+    reason_code: str = "consent_withdrawn",
+    *,
+    erase: bool = True,
+) -> int:
+    """Cancel what is pending about a victim; with `erase` (a withdrawal), also erase their
+    ref (and what a message about them would have said) from every row."""
     cancelled = await session.execute(
         sa.update(t)
         .where(t.c.status == Status.PENDING, sa.literal(participant_ref) == sa.any_(t.c.about_refs))
         .values(
             status=Status.CANCELLED,
-            reason_code="consent_withdrawn",
+            reason_code=reason_code,
             context=None,
             claimed_until=None,
             updated_at=sa.func.now(),
         )
     )
-    await session.execute(
-        sa.update(t)
-        .where(sa.literal(participant_ref) == sa.any_(t.c.about_refs))
-        .values(about_refs=sa.func.array_remove(t.c.about_refs, participant_ref), context=None)
-    )
+    if erase:
+        await session.execute(
+            sa.update(t)
+            .where(sa.literal(participant_ref) == sa.any_(t.c.about_refs))
+            .values(about_refs=sa.func.array_remove(t.c.about_refs, participant_ref), context=None)
+        )
     return int(getattr(cancelled, "rowcount", 0))
 
 

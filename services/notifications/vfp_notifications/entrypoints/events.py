@@ -14,6 +14,7 @@ from vfp_shared.bus.consumer import EventHandler
 from vfp_shared.contracts import (
     ActionCompletedV1,
     ActionRaisedV1,
+    CandidateExcludedV1,
     CandidateIdentifiedV1,
     CaseStudySharedV1,
     ConsentGivenV1,
@@ -60,8 +61,12 @@ def event_handlers(
     async def on_consent_withdrawn(uow: UnitOfWork, event: Envelope[Any]) -> None:
         await handlers.withdraw(uow, event.data, lookups(uow))
 
+    async def on_candidate_excluded(uow: UnitOfWork, event: Envelope[Any]) -> None:
+        await handlers.exclude(uow, event.data)
+
     return {
         **{contract.TOPIC: on_routed_event for contract in ROUTED},
         ConsentGivenV1.TOPIC: on_consent_given,
         ConsentWithdrawnV1.TOPIC: on_consent_withdrawn,
+        CandidateExcludedV1.TOPIC: on_candidate_excluded,
     }

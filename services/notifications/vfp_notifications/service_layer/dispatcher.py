@@ -2,7 +2,13 @@
 them after the consuming transaction has committed, and records how each went.
 
 A claim is a lease: if the process dies mid-send, the row becomes due again when the lease
-ends, so a send is at least once across crashes and exactly once otherwise."""
+ends, so a send is at least once across crashes and exactly once otherwise.
+
+A send cancelled after its claim (consent withdrawn, candidate excluded) does not go out: just
+before sending, a short transaction checks that the row is still pending under this claim's
+lease. One cancelled while the message is already with the channel cannot be called back: the
+row stays cancelled, and the log says truthfully that it went out (sent_at, and a reason code
+`sent_in_flight:<why cancelled>`)."""
 
 import asyncio
 import contextlib
@@ -91,7 +97,7 @@ class Dispatcher:
     async def dispatch_once(self) -> int:
         """One round: claim what is due, send it, record the outcomes. Returns how many."""
         claimed = await self._claim()
-        await asyncio.gather(*(self._deliver(send, entry) for send, entry in claimed))
+        await asyncio.gather(*(self.deliver(send, entry) for send, entry in claimed))
         return len(claimed)
 
     async def _claim(self) -> list[tuple[sends.Send, DirectoryEntry | None]]:
@@ -122,16 +128,16 @@ class Dispatcher:
                     )
                     continue
                 recent[send.recipient_ref].append(now)
-                await sends.update(
-                    uow.session,
-                    send.notification_ref,
-                    claimed_until=now + timedelta(seconds=self._policy.lease_s),
+                lease = now + timedelta(seconds=self._policy.lease_s)
+                await sends.update(uow.session, send.notification_ref, claimed_until=lease)
+                claimed.append(
+                    (replace(send, claimed_until=lease), entries.get(send.recipient_ref))
                 )
-                claimed.append((send, entries.get(send.recipient_ref)))
             await uow.commit()
         return claimed
 
-    async def _deliver(self, send: sends.Send, entry: DirectoryEntry | None) -> None:
+    async def deliver(self, send: sends.Send, entry: DirectoryEntry | None) -> None:
+        """Send one claimed send (`send.claimed_until` is its lease) and record how it went."""
         channel = _channel_of(send)
         attributes = {
             "vfp.notification_ref": str(send.notification_ref),
@@ -147,6 +153,18 @@ class Dispatcher:
     async def _send_and_record(
         self, send: sends.Send, channel: Channel, entry: DirectoryEntry | None
     ) -> None:
+        async with self._uows() as uow:
+            still_ours = await sends.still_claimed(
+                uow.session, send.notification_ref, send.claimed_until
+            )
+            await uow.commit()
+        if not still_ours:
+            SENDS.labels(channel.value, "cancelled").inc()
+            log.info(
+                "send cancelled or taken over since its claim; not sent",
+                extra={"notification_ref": str(send.notification_ref)},
+            )
+            return
         try:
             await self._senders[channel].send(self._outgoing(send, channel, entry))
         except DeliveryError as error:
@@ -166,11 +184,9 @@ class Dispatcher:
         SENDS.labels(channel.value, "sent").inc()
         now = self._clock()
         async with self._uows() as uow:
-            # Recorded even if withdrawn while in flight: the log must say what really went out.
-            await sends.update(
+            recorded = await sends.update(
                 uow.session,
                 send.notification_ref,
-                only_pending=False,
                 status=Status.SENT,
                 sent_at=now,
                 attempts=send.attempts + 1,
@@ -178,6 +194,12 @@ class Dispatcher:
                 claimed_until=None,
                 context=None,
             )
+            if not recorded:
+                # Cancelled while the message was with the channel: the cancellation stands,
+                # and the log says that it went out all the same.
+                await sends.record_sent_after_cancel(
+                    uow.session, send.notification_ref, now, send.attempts + 1
+                )
             uow.emit(
                 NotificationSentV1(
                     notification_ref=str(send.notification_ref),

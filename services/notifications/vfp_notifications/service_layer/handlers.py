@@ -21,6 +21,7 @@ from vfp_notifications.domain.policy import choose_channel
 from vfp_notifications.service_layer.lookups import Lookups
 from vfp_shared.audit import record
 from vfp_shared.contracts import (
+    CandidateExcludedV1,
     ConsentGivenV1,
     ConsentWithdrawnV1,
     DeliveryFailedV1,
@@ -154,6 +155,23 @@ async def withdraw(uow: UnitOfWork, withdrawal: ConsentWithdrawnV1, lookups: Loo
         "erase",
         ref,
         f"consent withdrawn: {cancelled} pending notification(s) cancelled, refs erased",
+    )
+
+
+async def exclude(uow: UnitOfWork, exclusion: CandidateExcludedV1) -> None:
+    """Participants excluded the victim (a complaint, a reopened case, a coordinator's call):
+    cancel everything pending about them. Not an erasure: the supporter map stays (they may
+    come back with a new consent), and so do the refs in the rows."""
+    ref = exclusion.participant_ref
+    cancelled = await sends.cancel_about(uow.session, ref, "candidate_excluded", erase=False)
+    await record(
+        uow.session,
+        audit,
+        "system",
+        "cancel",
+        ref,
+        f"candidate excluded ({', '.join(exclusion.reason_codes)}): "
+        f"{cancelled} pending notification(s) cancelled",
     )
 
 

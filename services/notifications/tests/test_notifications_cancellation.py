@@ -1,0 +1,230 @@
+"""Cancelled sends stay unsent: a withdrawal between the dispatcher's claim and its send, and a
+participants exclusion, both stop what is pending about the victim. One already with the channel
+cannot be called back: the log says so."""
+
+from collections.abc import Awaitable, Callable, Iterator
+from contextlib import contextmanager
+from dataclasses import replace
+from datetime import UTC, datetime, timedelta
+from typing import Any
+from uuid import UUID
+from zoneinfo import ZoneInfo
+
+import httpx
+import sqlalchemy as sa
+from notifications_checks import deliveries, knows_participant, withdrawn
+from notifications_events import (
+    candidate_excluded,
+    consent_given,
+    consent_withdrawn,
+    endorsement_requested,
+    ref,
+)
+from notifications_fixtures import Clock, Directory
+from notifications_stand_ins import Mailbox, eventually
+from sqlalchemy.ext.asyncio import AsyncEngine
+
+from vfp_notifications.adapters import sends
+from vfp_notifications.adapters.channels import Outgoing, Sender
+from vfp_notifications.bootstrap import Notifications, dispatch_policy, renderer_for, senders
+from vfp_notifications.domain.model import Channel, DirectoryEntry
+from vfp_notifications.service_layer.dispatcher import Dispatcher
+from vfp_notifications.settings import NotificationsSettings
+from vfp_shared.contracts import NotificationSentV1
+from vfp_shared.testing import TopicReader, publish
+
+
+@contextmanager
+def at_night(clock: Clock, settings: NotificationsSettings) -> Iterator[None]:
+    """The service's clock inside quiet hours: what is sent now waits for the morning."""
+    quiet_start = datetime.strptime(settings.notifications_quiet_hours_start, "%H:%M").time()
+    london = datetime.now(ZoneInfo("Europe/London"))
+    night = datetime.combine(london.date(), quiet_start, london.tzinfo) + timedelta(minutes=30)
+    if night < london:
+        night += timedelta(days=1)
+    clock.offset = night.astimezone(UTC) - datetime.now(UTC)
+    try:
+        yield
+    finally:
+        clock.offset = timedelta()
+
+
+async def _with_reason(
+    client: Any, headers: dict[str, str], recipient: str, reason: str
+) -> list[dict[str, Any]]:
+    rows = await deliveries(client, headers, recipient_ref=recipient)
+    return [r for r in rows if r["reason_code"] == reason]
+
+
+async def claimed_at_night(
+    service: Notifications,
+    settings: NotificationsSettings,
+    clock: Clock,
+    directory: Directory,
+    client: Any,
+    coordinator: dict[str, str],
+) -> tuple[str, str, sends.Send, DirectoryEntry | None]:
+    """An endorsement request deferred to the morning (so the running dispatcher leaves it
+    alone), then claimed as the dispatcher claims: a lease on the pending row.
+    Returns (victim, supporter, the claimed send, the supporter's directory entry)."""
+    request = endorsement_requested()
+    supporter = await directory.add(request.supporter_ref or "", kind="support_worker")
+    with at_night(clock, settings):
+        await publish(settings.kafka_bootstrap_servers, [request])
+        [waiting] = await eventually(
+            lambda: _with_reason(client, coordinator, supporter, "quiet_hours"), what="deferral"
+        )
+    assert waiting["channel"] == "email"
+    lease = datetime.now(UTC) + timedelta(minutes=5)
+    async with service.runtime.units_of_work() as uow:
+        ref = UUID(waiting["notification_ref"])
+        assert await sends.update(uow.session, ref, claimed_until=lease)
+        found = await sends.get(uow.session, ref)
+        entries = await service.directory_for(uow.session).find([supporter])
+        await uow.commit()
+    assert found is not None
+    return (
+        request.participant_ref,
+        supporter,
+        replace(found[0], claimed_until=lease),
+        entries.get(supporter),
+    )
+
+
+async def test_a_withdrawal_between_the_claim_and_the_send_stops_the_send(
+    settings: NotificationsSettings,
+    service: Notifications,
+    directory: Directory,
+    mailbox: Mailbox,
+    clock: Clock,
+    client: Any,
+    coordinator: dict[str, str],
+) -> None:
+    victim, supporter, claimed, entry = await claimed_at_night(
+        service, settings, clock, directory, client, coordinator
+    )
+    # The victim withdraws while the send is claimed...
+    await publish(settings.kafka_bootstrap_servers, [consent_withdrawn(victim)])
+    await eventually(
+        lambda: _with_reason(client, coordinator, supporter, "consent_withdrawn"), what="cancel"
+    )
+    # ... and then the dispatcher sends: it finds the send cancelled and sends nothing.
+    await service.dispatcher.deliver(claimed, entry)
+
+    assert mailbox.to(f"{supporter}@force.example") == []
+    [row] = await deliveries(client, coordinator, recipient_ref=supporter)
+    assert (row["status"], row["reason_code"], row["sent_at"]) == (
+        "cancelled",
+        "consent_withdrawn",
+        None,
+    )
+
+
+async def test_an_exclusion_cancels_what_is_pending_and_keeps_the_supporter_map(
+    settings: NotificationsSettings,
+    directory: Directory,
+    mailbox: Mailbox,
+    engine: AsyncEngine,
+    clock: Clock,
+    client: Any,
+    coordinator: dict[str, str],
+) -> None:
+    victim = ref("victim")
+    isva = await directory.add(ref("isva"), kind="support_worker")
+    await publish(settings.kafka_bootstrap_servers, [consent_given(victim, isva)])
+    await eventually(lambda: knows_participant(engine, victim), what="the consent")
+    with at_night(clock, settings):
+        await publish(
+            settings.kafka_bootstrap_servers,
+            [endorsement_requested(participant_ref=victim, supporter_ref=isva)],
+        )
+        await eventually(
+            lambda: _with_reason(client, coordinator, isva, "quiet_hours"), what="deferral"
+        )
+
+    await publish(settings.kafka_bootstrap_servers, [candidate_excluded(victim, "complaint_open")])
+    [cancelled] = await eventually(
+        lambda: _with_reason(client, coordinator, isva, "candidate_excluded"), what="cancel"
+    )
+    assert cancelled["status"] == "cancelled"
+    assert mailbox.to(f"{isva}@force.example") == []
+    # Not a withdrawal: the victim may come back, so their supporter is still known.
+    assert not await withdrawn(engine, victim)
+    async with engine.connect() as conn:
+        supporter = await conn.scalar(
+            sa.text(
+                "SELECT supporter_ref FROM notifications.participants WHERE participant_ref = :r"
+            ),
+            {"r": victim},
+        )
+        audited = await conn.scalar(
+            sa.text(
+                "SELECT count(*) FROM notifications.audit_log "
+                "WHERE subject_ref = :r AND action = 'cancel'"
+            ),
+            {"r": victim},
+        )
+    assert supporter == isva
+    assert audited == 1
+
+
+class WithdrawnMeanwhile:
+    """The real SMTP sender, behind a stand-in that lets the victim withdraw (over Kafka, until
+    the cancellation is committed) after the dispatcher's last check, as the message goes."""
+
+    def __init__(self, real: Sender, withdraw: Callable[[], Awaitable[None]]):
+        self._real = real
+        self._withdraw = withdraw
+
+    async def send(self, outgoing: Outgoing) -> None:
+        await self._withdraw()
+        await self._real.send(outgoing)
+
+
+async def test_a_send_withdrawn_while_with_the_channel_is_logged_as_having_gone_out(
+    settings: NotificationsSettings,
+    service: Notifications,
+    directory: Directory,
+    mailbox: Mailbox,
+    clock: Clock,
+    client: Any,
+    coordinator: dict[str, str],
+) -> None:
+    victim, supporter, claimed, entry = await claimed_at_night(
+        service, settings, clock, directory, client, coordinator
+    )
+
+    async def withdraw() -> None:
+        await publish(settings.kafka_bootstrap_servers, [consent_withdrawn(victim)])
+        await eventually(
+            lambda: _with_reason(client, coordinator, supporter, "consent_withdrawn"),
+            what="cancel",
+        )
+
+    async with httpx.AsyncClient() as http:
+        smtp = senders(settings, http)[Channel.EMAIL]
+        dispatcher = Dispatcher(
+            units_of_work=service.runtime.units_of_work,
+            directory_for=service.directory_for,
+            senders={Channel.EMAIL: WithdrawnMeanwhile(smtp, withdraw)},
+            renderer=renderer_for(settings),
+            policy=dispatch_policy(settings),
+        )
+        async with TopicReader(
+            settings.kafka_bootstrap_servers, NotificationSentV1.TOPIC
+        ) as reader:
+            await dispatcher.deliver(claimed, entry)
+            [sent] = await reader.events(
+                lambda e: e.data.notification_ref == str(claimed.notification_ref), count=1
+            )
+
+    assert sent.data.recipient_ref == supporter
+    assert len(mailbox.to(f"{supporter}@force.example")) == 1
+    # The withdrawal's cancellation stands, and the log says truthfully that it went out.
+    [row] = await deliveries(client, coordinator, recipient_ref=supporter)
+    assert (row["status"], row["reason_code"], row["attempts"]) == (
+        "cancelled",
+        "sent_in_flight:consent_withdrawn",
+        1,
+    )
+    assert row["sent_at"] is not None
