@@ -27,8 +27,11 @@ def auth(
     role: Role,
     subject: str | None = None,
     organisation: str | None = None,
+    teams: list[str] | None = None,
 ) -> dict[str, str]:
-    token = issue_token(settings.jwt_key, subject or ref(role.value), [role], organisation)
+    token = issue_token(
+        settings.jwt_key, subject or ref(role.value), [role], organisation, teams=teams
+    )
     return {"Authorization": f"Bearer {token}"}
 
 

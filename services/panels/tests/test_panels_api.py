@@ -351,6 +351,7 @@ async def test_the_events_are_described_for_asyncapi(client: httpx.AsyncClient) 
             "panels.panel-cancelled.v1",
             "participants.consent-given.v1",
             "participants.consent-withdrawn.v1",
+            "participants.candidate-excluded.v1",
         )
     )
 
@@ -363,7 +364,10 @@ async def test_who_may_do_what(client: httpx.AsyncClient, people: People) -> Non
         await client.post("/panels", json=panel_body(), headers=people.staff)
     ).status_code == 403
     assert (await client.get("/panels", headers=support)).status_code == 403
-    assert (await client.get("/pool", headers=people.staff)).status_code == 403
+    # The pool is force-wide (consent carries no organisation): organisers only.
+    for outsider_role in (people.staff, support, people.as_(Role.BOARD)):
+        assert (await client.get("/pool", headers=outsider_role)).status_code == 403
+    assert (await client.get("/pool", headers=people.lead)).status_code == 200
     assert (await client.post(f"/panels/{draft}/schedule", headers=people.staff)).status_code == 403
     coordinator = people.as_(Role.COORDINATOR)
     assert (await client.get(f"/panels/{draft}", headers=coordinator)).status_code == 200

@@ -1,19 +1,21 @@
-"""Events in and out over the real Kafka: a withdrawal reaching a published agenda, and a
-panel held flowing out to the survey."""
+"""Events in and out over the real Kafka: a withdrawal or an exclusion reaching a published
+agenda, a late older consent ignored, and a panel held flowing out to the survey."""
 
 from datetime import UTC, datetime, timedelta
 from typing import Any
-from uuid import uuid4
+from uuid import UUID, uuid4
 
 import httpx
 import sqlalchemy as sa
 from panels_builders import People, agenda_body, eventually, panel_body
 from sqlalchemy.ext.asyncio import AsyncEngine
 
-from vfp_panels.adapters.tables import pool
+from vfp_panels.adapters.tables import BUS, pool
+from vfp_panels.bootstrap import Panels
 from vfp_panels.settings import PanelsSettings
 from vfp_shared.auth import Role
 from vfp_shared.contracts import (
+    CandidateExcludedV1,
     ConsentGivenV1,
     ConsentWithdrawnV1,
     PanelHeldV1,
@@ -25,10 +27,12 @@ from vfp_shared.contracts.vocabulary import (
     FocusTheme,
     ParticipationMode,
 )
-from vfp_shared.testing import TopicReader, publish
+from vfp_shared.testing import TopicReader, envelope, publish
 
 
-def consent_given(participant_ref: str, mode: ParticipationMode) -> ConsentGivenV1:
+def consent_given(
+    participant_ref: str, mode: ParticipationMode, given_at: datetime | None = None
+) -> ConsentGivenV1:
     return ConsentGivenV1(
         participant_ref=participant_ref,
         mode=mode,
@@ -37,7 +41,7 @@ def consent_given(participant_ref: str, mode: ParticipationMode) -> ConsentGiven
         contact_route=ContactRoute.SUPPORT_WORKER,
         supporter_ref=f"sw-{uuid4()}",
         support_service_ref="svc-victim-support",
-        given_at=datetime.now(UTC),
+        given_at=given_at or datetime.now(UTC),
     )
 
 
@@ -47,6 +51,15 @@ async def in_pool(engine: AsyncEngine, *participant_refs: str) -> set[str]:
             sa.select(pool.c.participant_ref).where(pool.c.participant_ref.in_(participant_refs))
         )
         return set(found)
+
+
+async def handled(engine: AsyncEngine, event_id: UUID) -> bool:
+    """The consumer has applied this event (it is in the inbox)."""
+    async with engine.connect() as conn:
+        found = await conn.scalar(
+            sa.select(sa.func.count()).where(BUS.inbox.c.event_id == event_id)
+        )
+    return bool(found)
 
 
 async def scheduled(client: httpx.AsyncClient, people: People, **changes: Any) -> str:
@@ -199,3 +212,112 @@ async def test_with_no_attendance_recorded_the_registered_staff_get_the_survey(
         (event,) = await reader.events(lambda e: e.data.panel_ref == ref, count=1)
     assert event.data.attendee_refs == sorted(registered)
     assert event.data.attendance_by_command_area == {"east": 2}
+
+
+async def test_an_older_consent_arriving_after_the_withdrawal_does_not_revive_the_victim(
+    panels: Panels, panels_settings: PanelsSettings, engine: AsyncEngine
+) -> None:
+    bootstrap = panels_settings.kafka_bootstrap_servers
+    victim = f"v-{uuid4()}"
+    now = datetime.now(UTC)
+    withdrawn = envelope(ConsentWithdrawnV1(participant_ref=victim, withdrawn_at=now))
+    await publish(bootstrap, [withdrawn])
+    await eventually(lambda: handled(engine, withdrawn.id))
+    # The two travel on different topics: a backlog or a replay can deliver them in this order.
+    late = envelope(
+        consent_given(victim, ParticipationMode.LIVE, given_at=now - timedelta(hours=1))
+    )
+    await publish(bootstrap, [late])
+    await eventually(lambda: handled(engine, late.id))
+    assert await in_pool(engine, victim) == set()
+    # A consent given after the withdrawal counts: the victim may come back.
+    await publish(bootstrap, [consent_given(victim, ParticipationMode.LIVE)])
+    await eventually(lambda: _both_in_pool(engine, victim))
+
+
+async def test_an_excluded_victim_leaves_the_pool_and_the_coming_agendas_only(
+    client: httpx.AsyncClient,
+    people: People,
+    panels_settings: PanelsSettings,
+    engine: AsyncEngine,
+) -> None:
+    bootstrap = panels_settings.kafka_bootstrap_servers
+    excluded, staying = f"v-{uuid4()}", f"v-{uuid4()}"
+    first_consent = datetime.now(UTC) - timedelta(hours=2)
+    await publish(
+        bootstrap,
+        [
+            consent_given(excluded, ParticipationMode.LIVE, given_at=first_consent),
+            consent_given(staying, ParticipationMode.LIVE),
+        ],
+    )
+    await eventually(lambda: _both_in_pool(engine, excluded, staying))
+    agenda = agenda_body(
+        {"participant_ref": excluded, "mode": "live"},
+        {"participant_ref": staying, "mode": "live"},
+    )
+    near = await scheduled(client, people, starts_at=datetime.now(UTC) + timedelta(days=5))
+    invited = await client.post(
+        f"/panels/{near}/invitations",
+        json={"kind": "victim", "participant_ref": excluded},
+        headers=people.lead,
+    )
+    assert invited.status_code == 201, invited.text
+    await client.put(f"/panels/{near}/agenda", json=agenda, headers=people.lead)
+    published = await client.post(f"/panels/{near}/agenda/publish", headers=people.lead)
+    assert published.status_code == 200, published.text
+    past = await scheduled(client, people, starts_at=datetime.now(UTC) - timedelta(hours=4))
+    await client.put(f"/panels/{past}/agenda", json=agenda, headers=people.lead)
+    held = await client.post(
+        f"/panels/{past}/held", json={"recording_ref": "rec-1"}, headers=people.lead
+    )
+    assert held.status_code == 200, held.text
+
+    excluded_at = datetime.now(UTC) - timedelta(minutes=1)
+    async with TopicReader(bootstrap, ParticipantRemovedV1.TOPIC) as reader:
+        await publish(
+            bootstrap,
+            [
+                CandidateExcludedV1(
+                    participant_ref=excluded,
+                    reason_codes=["open_complaint"],
+                    policy_version="test",
+                    excluded_at=excluded_at,
+                )
+            ],
+        )
+        (removed,) = await reader.events(lambda e: e.data.participant_ref == excluded, count=1)
+    assert (removed.data.panel_ref, removed.data.reason_code) == (near, "candidate_excluded")
+    assert await in_pool(engine, excluded, staying) == {staying}
+
+    near_view = (await client.get(f"/panels/{near}", headers=people.lead)).json()
+    assert [i["participant_ref"] for i in near_view["agenda"]["items"] if i["participant_ref"]] == [
+        staying
+    ]
+    assert [a["kind"] for a in near_view["alerts"]] == ["participant_excluded"]
+    # Not a withdrawal: the invitation and the held panel's record stay as they were.
+    invitations = (await client.get(f"/panels/{near}/invitations", headers=people.lead)).json()
+    assert [i["participant_ref"] for i in invitations] == [excluded]
+    past_view = (await client.get(f"/panels/{past}", headers=people.lead)).json()
+    assert excluded in [i["participant_ref"] for i in past_view["agenda"]["items"]]
+
+    # A consent given before the exclusion, delivered late, does not bring them back ...
+    late = envelope(consent_given(excluded, ParticipationMode.LIVE, given_at=first_consent))
+    await publish(bootstrap, [late])
+    await eventually(lambda: handled(engine, late.id))
+    assert await in_pool(engine, excluded) == set()
+    # ... a consent given after it does; and an exclusion older than that consent, delivered
+    # late, leaves them in.
+    await publish(bootstrap, [consent_given(excluded, ParticipationMode.LIVE)])
+    await eventually(lambda: _both_in_pool(engine, excluded))
+    stale = envelope(
+        CandidateExcludedV1(
+            participant_ref=excluded,
+            reason_codes=["case_reopened"],
+            policy_version="test",
+            excluded_at=excluded_at - timedelta(minutes=1),
+        )
+    )
+    await publish(bootstrap, [stale])
+    await eventually(lambda: handled(engine, stale.id))
+    assert await in_pool(engine, excluded) == {excluded}

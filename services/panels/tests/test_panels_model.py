@@ -1,4 +1,5 @@
-"""The panel's lifecycle, agenda, withdrawal and attendance (pure domain, time passed in)."""
+"""The panel's lifecycle, agenda, withdrawal, exclusion and attendance (pure domain, time
+passed in)."""
 
 from datetime import UTC, datetime, timedelta
 from typing import Any
@@ -8,7 +9,7 @@ import pytest
 from vfp_panels.domain.agenda import AgendaItem
 from vfp_panels.domain.agenda_rules import AgendaFacts
 from vfp_panels.domain.attendance import Attendee, summarise
-from vfp_panels.domain.consent import Consent
+from vfp_panels.domain.consent import Consent, counts
 from vfp_panels.domain.errors import IllegalTransition, Invalid, NotYetStarted, RegistrationClosed
 from vfp_panels.domain.events import AgendaPublished, PanelHeld, PanelScheduled, ParticipantRemoved
 from vfp_panels.domain.invitations import invite_victim
@@ -154,6 +155,38 @@ def test_a_withdrawal_erases_a_held_panels_case_study_without_announcing_it() ->
     panel = a_panel(status=PanelStatus.HELD, agenda=[live("v-1")])
     panel.remove_participant("v-1", "consent_withdrawn", STARTS, NEAR, "a-1")
     assert panel.agenda == [] and panel.events == [] and panel.alerts == []
+
+
+def test_an_exclusion_takes_the_case_study_off_a_coming_panel_and_alerts_a_near_one() -> None:
+    panel = a_panel(status=PanelStatus.SCHEDULED, agenda=[live("v-1"), live("v-2")])
+    panel.exclude_participant("v-1", STARTS - timedelta(days=3), NEAR, "a-1")
+    assert [i.participant_ref for i in panel.agenda] == ["v-2"]
+    assert [(a.ref, a.kind) for a in panel.alerts] == [("a-1", "participant_excluded")]
+    assert panel.events == [
+        ParticipantRemoved("panel-1", "v-1", "candidate_excluded", STARTS - timedelta(days=3))
+    ]
+
+
+def test_an_exclusion_leaves_a_held_panel_as_it_was() -> None:
+    panel = a_panel(status=PanelStatus.HELD, agenda=[live("v-1")])
+    panel.exclude_participant("v-1", STARTS, NEAR, "a-1")
+    assert panel.agenda == [live("v-1")] and panel.events == [] and panel.alerts == []
+
+
+def test_only_a_consent_given_after_the_latest_withdrawal_or_exclusion_counts() -> None:
+    consent = Consent(
+        participant_ref="v-1",
+        mode=ParticipationMode.LIVE,
+        themes=(FocusTheme.STALKING_AND_HARASSMENT,),
+        contact_route=ContactRoute.SUPPORT_WORKER,
+        supporter_ref="sw-1",
+        support_service_ref=None,
+        given_at=STARTS,
+    )
+    assert counts(consent, None)
+    assert counts(consent, STARTS - timedelta(seconds=1))
+    assert not counts(consent, STARTS)
+    assert not counts(consent, STARTS + timedelta(days=1))
 
 
 def test_an_alert_is_acknowledged_once() -> None:

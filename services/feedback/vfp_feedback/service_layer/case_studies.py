@@ -59,7 +59,8 @@ async def share_case_study(
 async def read_case_study(
     uow: UnitOfWork, ctx: Context, case_study_ref: str, who: Principal
 ) -> dict[str, Any]:
-    """A coordinator, or staff of a team it was shared with (anyone else: not found)."""
+    """A coordinator, or staff of a team it was shared with (the token's `teams` claim);
+    anyone else: not found."""
     row = (
         await uow.session.execute(
             sa.select(t.case_studies).where(t.case_studies.c.case_study_ref == case_study_ref)
@@ -67,7 +68,7 @@ async def read_case_study(
     ).first()
     if row is None:
         raise NotFound("no such case study")
-    if not who.has(Role.COORDINATOR) and who.organisation not in row.team_refs:
+    if not who.has(Role.COORDINATOR) and not who.teams.intersection(row.team_refs):
         raise NotFound("no such case study")
     await record(
         uow.session,

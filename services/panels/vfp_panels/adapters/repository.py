@@ -63,21 +63,22 @@ class PanelRepository:
         rows = (await self._session.execute(query.order_by(t.panels.c.starts_at))).all()
         return await self._assemble(rows)
 
-    async def with_participant(self, participant_ref: str) -> list[Panel]:
-        """Every panel whose agenda or invitations name this victim (any organisation), locked."""
+    async def with_participant(
+        self, participant_ref: str, statuses: Iterable[PanelStatus] | None = None
+    ) -> list[Panel]:
+        """Every panel (in `statuses`, when given) whose agenda or invitations name this victim
+        (any organisation), locked."""
         on_agenda = sa.select(t.agenda_items.c.panel_ref).where(
             t.agenda_items.c.participant_ref == participant_ref
         )
         invited = sa.select(t.invitations.c.panel_ref).where(
             t.invitations.c.participant_ref == participant_ref
         )
+        query = sa.select(t.panels).where(t.panels.c.panel_ref.in_(on_agenda.union(invited)))
+        if statuses is not None:
+            query = query.where(t.panels.c.status.in_(list(statuses)))
         rows = (
-            await self._session.execute(
-                sa.select(t.panels)
-                .where(t.panels.c.panel_ref.in_(on_agenda.union(invited)))
-                .order_by(t.panels.c.panel_ref)
-                .with_for_update()
-            )
+            await self._session.execute(query.order_by(t.panels.c.panel_ref).with_for_update())
         ).all()
         return await self._assemble(rows)
 
@@ -289,6 +290,49 @@ class PoolRepository:
     async def remove(self, participant_ref: str) -> None:
         await self._session.execute(
             t.pool.delete().where(t.pool.c.participant_ref == participant_ref)
+        )
+
+    async def given_at(self, participant_ref: str) -> datetime | None:
+        """When the consent in the pool was given (None: not in the pool)."""
+        found: datetime | None = await self._session.scalar(
+            sa.select(t.pool.c.given_at).where(t.pool.c.participant_ref == participant_ref)
+        )
+        return found
+
+    async def barred_since(self, participant_ref: str) -> datetime | None:
+        """The latest withdrawal or exclusion on record (None: neither)."""
+        withdrawn = (
+            sa.select(t.withdrawals.c.withdrawn_at)
+            .where(t.withdrawals.c.participant_ref == participant_ref)
+            .scalar_subquery()
+        )
+        excluded = (
+            sa.select(t.exclusions.c.excluded_at)
+            .where(t.exclusions.c.participant_ref == participant_ref)
+            .scalar_subquery()
+        )
+        # GREATEST ignores NULLs: NULL only when there is neither.
+        found: datetime | None = await self._session.scalar(
+            sa.select(sa.func.greatest(withdrawn, excluded))
+        )
+        return found
+
+    async def remember_withdrawal(self, participant_ref: str, withdrawn_at: datetime) -> None:
+        await self._remember(t.withdrawals, "withdrawn_at", participant_ref, withdrawn_at)
+
+    async def remember_exclusion(self, participant_ref: str, excluded_at: datetime) -> None:
+        await self._remember(t.exclusions, "excluded_at", participant_ref, excluded_at)
+
+    async def _remember(
+        self, table: sa.Table, column: str, participant_ref: str, at: datetime
+    ) -> None:
+        """Keep the latest moment (a replayed older one never moves it back)."""
+        statement = insert(table).values({"participant_ref": participant_ref, column: at})
+        await self._session.execute(
+            statement.on_conflict_do_update(
+                index_elements=["participant_ref"],
+                set_={column: sa.func.greatest(table.c[column], statement.excluded[column])},
+            )
         )
 
     async def get_many(self, participant_refs: Iterable[str]) -> dict[str, Consent]:

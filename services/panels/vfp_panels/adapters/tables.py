@@ -80,6 +80,24 @@ pool = sa.Table(
     sa.Column("given_at", Moment, nullable=False),
 )
 
+# Withdrawals and exclusions outlive the pool row they removed: consent-given arrives on another
+# topic than consent-withdrawn and candidate-excluded, so a backlog or a dead-letter replay can
+# deliver an older consent afterwards; it must not bring the victim back. Only a consent given
+# after the latest of them counts.
+withdrawals = sa.Table(
+    "withdrawals",
+    metadata,
+    sa.Column("participant_ref", sa.Text, primary_key=True),
+    sa.Column("withdrawn_at", Moment, nullable=False),
+)
+
+exclusions = sa.Table(
+    "exclusions",
+    metadata,
+    sa.Column("participant_ref", sa.Text, primary_key=True),
+    sa.Column("excluded_at", Moment, nullable=False),
+)
+
 invitations = sa.Table(
     "invitations",
     metadata,

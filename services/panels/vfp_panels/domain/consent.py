@@ -22,3 +22,9 @@ class Consent:
     @property
     def reachable_through_supporter(self) -> bool:
         return self.contact_route in SUPPORTED_ROUTES and bool(self.supporter_ref)
+
+
+def counts(consent: Consent, barred_since: datetime | None) -> bool:
+    """A consent counts unless the victim withdrew or was excluded at or after giving it
+    (`barred_since`: the latest withdrawal or exclusion on record); a later one counts again."""
+    return barred_since is None or consent.given_at > barred_since

@@ -28,8 +28,10 @@ from vfp_shared.contracts.panels.vocabulary import PanelFormat
 from vfp_shared.contracts.vocabulary import FocusTheme
 
 REMOVED_CONSENT_WITHDRAWN = "consent_withdrawn"
-# The alert a near panel raises when a victim withdraws from it.
+REMOVED_CANDIDATE_EXCLUDED = "candidate_excluded"
+# The alert a near panel raises when a victim withdraws from it, or is excluded from it.
 PARTICIPANT_WITHDRAWN = "participant_withdrawn"
+PARTICIPANT_EXCLUDED = "participant_excluded"
 
 
 class PanelStatus(StrEnum):
@@ -162,8 +164,34 @@ class Panel:
         self.agenda = [item for item in self.agenda if item.participant_ref != participant_ref]
         if self.status not in UPCOMING:
             return
+        self._announce_removal(
+            participant_ref, reason_code, PARTICIPANT_WITHDRAWN, now, near, alert_ref
+        )
+
+    def exclude_participant(
+        self, participant_ref: str, now: datetime, near: timedelta, alert_ref: str
+    ) -> None:
+        """The participants service excluded a victim (a complaint, a reopened case, a
+        coordinator's decision): off the agenda of a panel not yet held, announced like a
+        withdrawal. Not an erasure: a held or cancelled panel keeps its record."""
+        if self.status not in UPCOMING:
+            return
+        self.agenda = [item for item in self.agenda if item.participant_ref != participant_ref]
+        self._announce_removal(
+            participant_ref, REMOVED_CANDIDATE_EXCLUDED, PARTICIPANT_EXCLUDED, now, near, alert_ref
+        )
+
+    def _announce_removal(
+        self,
+        participant_ref: str,
+        reason_code: str,
+        alert_kind: str,
+        now: datetime,
+        near: timedelta,
+        alert_ref: str,
+    ) -> None:
         if self.starts_at - now <= near:
-            self.alerts.append(Alert(alert_ref, PARTICIPANT_WITHDRAWN, now))
+            self.alerts.append(Alert(alert_ref, alert_kind, now))
         self.events.append(ParticipantRemoved(self.ref, participant_ref, reason_code, now))
 
     def acknowledge(self, alert_ref: str, by: str, now: datetime) -> Alert | None:

@@ -8,7 +8,7 @@ from vfp_panels.domain.consent import Consent
 from vfp_panels.domain.policy import PanelPolicy
 from vfp_panels.service_layer import handlers
 from vfp_shared.bus.consumer import EventHandler
-from vfp_shared.contracts import ConsentGivenV1, ConsentWithdrawnV1
+from vfp_shared.contracts import CandidateExcludedV1, ConsentGivenV1, ConsentWithdrawnV1
 from vfp_shared.envelope import Envelope
 from vfp_shared.storage.unit_of_work import UnitOfWork
 
@@ -34,9 +34,18 @@ def event_handlers(policy: PanelPolicy, clock: Callable[[], datetime]) -> dict[s
 
     async def on_consent_withdrawn(uow: UnitOfWork, event: Envelope[Any]) -> None:
         data: ConsentWithdrawnV1 = event.data
-        await handlers.on_consent_withdrawn(uow, policy, data.participant_ref, clock())
+        await handlers.on_consent_withdrawn(
+            uow, policy, data.participant_ref, data.withdrawn_at, clock()
+        )
+
+    async def on_candidate_excluded(uow: UnitOfWork, event: Envelope[Any]) -> None:
+        data: CandidateExcludedV1 = event.data
+        await handlers.on_candidate_excluded(
+            uow, policy, data.participant_ref, data.excluded_at, clock()
+        )
 
     return {
         ConsentGivenV1.TOPIC: on_consent_given,
         ConsentWithdrawnV1.TOPIC: on_consent_withdrawn,
+        CandidateExcludedV1.TOPIC: on_candidate_excluded,
     }

@@ -18,7 +18,7 @@ from vfp_panels.adapters.repository import (
 from vfp_panels.domain import commands, dates
 from vfp_panels.domain.agenda_rules import AgendaFacts, broken_rules
 from vfp_panels.domain.attendance import AttendanceSummary, Attendee, summarise
-from vfp_panels.domain.consent import Consent
+from vfp_panels.domain.consent import Consent, counts
 from vfp_panels.domain.errors import (
     AlertNotFound,
     BrokenRule,
@@ -33,7 +33,7 @@ from vfp_panels.domain.invitations import (
     invite_staff_audience,
     invite_victim,
 )
-from vfp_panels.domain.model import REMOVED_CONSENT_WITHDRAWN, Panel, PanelStatus
+from vfp_panels.domain.model import REMOVED_CONSENT_WITHDRAWN, UPCOMING, Panel, PanelStatus
 from vfp_panels.domain.policy import PanelPolicy
 from vfp_shared.audit import record
 from vfp_shared.auth import Principal, Role
@@ -309,15 +309,54 @@ async def pool(
 
 
 async def on_consent_given(uow: UnitOfWork, consent: Consent) -> None:
-    await PoolRepository(uow.session).upsert(consent)
+    """Into the pool, unless the victim withdrew or was excluded at or after giving this
+    consent (the events travel on different topics, so an older consent may arrive late)."""
+    repository = PoolRepository(uow.session)
+    if not counts(consent, await repository.barred_since(consent.participant_ref)):
+        await _audit(
+            uow, SYSTEM, "pool.consent-ignored", consent.participant_ref, "consent superseded"
+        )
+        return
+    await repository.upsert(consent)
     await _audit(uow, SYSTEM, "pool.consent-given", consent.participant_ref, "consent given")
 
 
+async def on_candidate_excluded(
+    uow: UnitOfWork,
+    policy: PanelPolicy,
+    participant_ref: str,
+    excluded_at: datetime,
+    now: datetime,
+) -> None:
+    """The participants service excluded the victim: out of the pool and off the agendas of
+    panels not yet held (each announces it; a near one raises an alert). Nothing is erased:
+    invitations and held panels stay as they were. An exclusion older than the consent in the
+    pool (delivered late) changes nothing; a consent given after it counts again."""
+    pool_repository = PoolRepository(uow.session)
+    await pool_repository.remember_exclusion(participant_ref, excluded_at)
+    given_at = await pool_repository.given_at(participant_ref)
+    if given_at is not None and given_at > excluded_at:
+        return
+    panels = PanelRepository(uow.session)
+    for panel in await panels.with_participant(participant_ref, UPCOMING):
+        panel.exclude_participant(participant_ref, now, policy.near, new_ref("alert"))
+        await panels.save(panel)
+        _publish(uow, panel)
+        await _audit(uow, SYSTEM, "participant.removed", panel.ref, "candidate excluded")
+    await pool_repository.remove(participant_ref)
+    await _audit(uow, SYSTEM, "pool.excluded", participant_ref, "candidate excluded")
+
+
 async def on_consent_withdrawn(
-    uow: UnitOfWork, policy: PanelPolicy, participant_ref: str, now: datetime
+    uow: UnitOfWork,
+    policy: PanelPolicy,
+    participant_ref: str,
+    withdrawn_at: datetime,
+    now: datetime,
 ) -> None:
     """Erase the victim from the pool, every agenda and every invitation at once; each
-    upcoming panel announces the removal, and a near one raises an alert on itself."""
+    upcoming panel announces the removal, and a near one raises an alert on itself. The
+    withdrawal is remembered, so an older consent arriving later does not bring them back."""
     panels = PanelRepository(uow.session)
     for panel in await panels.with_participant(participant_ref):
         panel.remove_participant(
@@ -327,7 +366,9 @@ async def on_consent_withdrawn(
         _publish(uow, panel)
         await _audit(uow, SYSTEM, "participant.removed", panel.ref, "consent withdrawn")
     await InvitationRepository(uow.session).remove_participant(participant_ref)
-    await PoolRepository(uow.session).remove(participant_ref)
+    pool_repository = PoolRepository(uow.session)
+    await pool_repository.remove(participant_ref)
+    await pool_repository.remember_withdrawal(participant_ref, withdrawn_at)
     await _audit(uow, SYSTEM, "participant.erased", participant_ref, "consent withdrawn")
 
 

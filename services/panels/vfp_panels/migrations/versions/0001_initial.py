@@ -1,4 +1,5 @@
-"""The panels schema: panels, agenda, alerts, pool, invitations, registrations, attendance.
+"""The panels schema: panels, agenda, alerts, pool (with withdrawals and exclusions),
+invitations, registrations, attendance.
 
 Revision ID: 0001
 """
@@ -24,6 +25,8 @@ def upgrade() -> None:
         tables.agenda_items,
         tables.alerts,
         tables.pool,
+        tables.withdrawals,
+        tables.exclusions,
         tables.invitations,
         tables.registrations,
         tables.attendance,
