@@ -97,11 +97,13 @@ async def test_a_case_study_reaches_only_the_teams_the_victim_named(
         [event] = await reader.events(lambda e: e.data.case_study_ref == ref_, count=1)
     assert event.data.team_refs == [team]
     ours = await client.get(
-        f"/case-studies/{ref_}", headers=auth(settings, Role.STAFF, organisation="force", teams=[team])
+        f"/case-studies/{ref_}",
+        headers=auth(settings, Role.STAFF, organisation="force", teams=[team]),
     )
     assert ours.status_code == 200 and "delay at the scene" in ours.json()["write_up"]
     theirs = await client.get(
-        f"/case-studies/{ref_}", headers=auth(settings, Role.STAFF, organisation="force", teams=[other])
+        f"/case-studies/{ref_}",
+        headers=auth(settings, Role.STAFF, organisation="force", teams=[other]),
     )
     assert theirs.status_code == 404
 

@@ -77,7 +77,14 @@ ALLOWED_FROM = {
     "consent": {Status.APPROACHED},
     "decline": {Status.APPROACHED},
     "no_response": {Status.APPROACHED},
-    "withdraw": {Status.APPROACHED, Status.CONSENTED, Status.DECLINED, Status.NO_RESPONSE},
+    # A victim who asks is always let go and erased, an excluded one too.
+    "withdraw": {
+        Status.APPROACHED,
+        Status.CONSENTED,
+        Status.DECLINED,
+        Status.NO_RESPONSE,
+        Status.EXCLUDED,
+    },
     "exclude": set(Status) - {Status.WITHDRAWN, Status.EXCLUDED},
 }
 LEADS_TO = {

@@ -1,19 +1,25 @@
 """The HTTP API on the real database: the steps coordinators record, who may do what,
 input errors naming their field, the audit log, and erasure on withdrawal."""
 
+from datetime import UTC, datetime
 from typing import Any
 
 import httpx
 import pytest
 import sqlalchemy as sa
 from opentelemetry.trace import SpanKind
-from participants_builders import a_closed_case, bearer, fresh
+from participants_builders import a_closed_case, bearer, candidate_row, fresh
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from vfp_participants.adapters.tables import BUS, audit, self_referrals
 from vfp_participants.bootstrap import Participants
 from vfp_shared.auth import Role
-from vfp_shared.contracts import CaseClosedV1, ConsentGivenV1, ConsentWithdrawnV1
+from vfp_shared.contracts import (
+    CaseClosedV1,
+    ClientNominatedV1,
+    ConsentGivenV1,
+    ConsentWithdrawnV1,
+)
 from vfp_shared.crypto import KeyErased
 from vfp_shared.telemetry import span_from
 from vfp_shared.testing import TopicReader, envelope
@@ -380,3 +386,159 @@ async def test_a_coordinators_consent_continues_the_trace_of_the_case_that_broug
         [given] = await reader.events(lambda e: e.data.participant_ref == ref, count=1)
     assert given.traceparent is not None
     assert given.traceparent.split("-")[1] == trace_id
+
+
+async def test_a_victim_excluded_after_consenting_can_still_withdraw_and_is_erased(
+    participants: Participants, client: httpx.AsyncClient, engine: AsyncEngine
+) -> None:
+    ref, case = await a_candidate(participants)
+    coordinator = headers(participants, Role.COORDINATOR)
+    bootstrap = participants.runtime.settings.kafka_bootstrap_servers
+    async with TopicReader(bootstrap, ConsentWithdrawnV1.TOPIC) as reader:
+        for step, body in [
+            ("approach", {"via": "support_worker", "by_ref": case.support_worker_ref}),
+            ("consent", {"mode": "live", "scopes": ["take_part"]}),
+            ("exclude", {"reason_code": "support_service_advised"}),
+            ("withdraw", None),
+        ]:
+            done = await client.post(f"/candidates/{ref}/{step}", json=body, headers=coordinator)
+            assert done.status_code == 200, (step, done.text)
+        [withdrawn] = await reader.events(lambda e: e.data.participant_ref == ref, count=1)
+    assert withdrawn.data.participant_ref == ref
+    text = await _schema_text(engine)
+    assert case.victim_ref not in text and case.case_ref not in text
+    after = (await client.get(f"/candidates/{ref}", headers=coordinator)).json()
+    assert (after["status"], after["consent"], after["reason_codes"]) == ("withdrawn", None, [])
+    assert [h["kind"] for h in after["history"]][-2:] == ["exclude", "withdraw"]
+
+
+async def test_reading_the_do_not_contact_list_is_audited_entry_by_entry(
+    participants: Participants, client: httpx.AsyncClient, engine: AsyncEngine
+) -> None:
+    ref, _ = await a_candidate(participants)
+    coordinator = headers(participants, Role.COORDINATOR)
+    for body in ({"participant_ref": ref}, {"victim_ref": fresh("victim")}):
+        assert (
+            await client.post("/do-not-contact", json=body, headers=coordinator)
+        ).status_code == 201
+    purpose = fresh("purpose")
+    listed = await client.get(f"/do-not-contact?limit=500&purpose={purpose}", headers=coordinator)
+    assert listed.status_code == 200
+    entries = listed.json()
+    assert ref in {entry["participant_ref"] for entry in entries}
+    async with engine.connect() as conn:
+        rows = (
+            await conn.execute(
+                sa.select(audit.c.action, audit.c.subject_ref, audit.c.actor_roles).where(
+                    audit.c.reason == purpose
+                )
+            )
+        ).all()
+    assert len(rows) == len(entries)
+    assert {(row.action, row.actor_roles) for row in rows} == {
+        ("do_not_contact:read", "coordinator")
+    }
+    subjects = [row.subject_ref for row in rows]
+    assert ref in subjects
+    assert any(subject.startswith("do-not-contact:") for subject in subjects)  # no ref to name
+
+
+async def test_a_service_cannot_take_over_another_services_client_by_nominating_them(
+    participants: Participants, client: httpx.AsyncClient, engine: AsyncEngine
+) -> None:
+    service_a = headers(participants, Role.SUPPORT_SERVICE, SERVICE_A)
+    service_b = headers(participants, Role.SUPPORT_SERVICE, SERVICE_B)
+    coordinator = headers(participants, Role.COORDINATOR)
+
+    # A's client by the force's case: B's nomination is ignored and reveals nothing.
+    ref, case = await a_candidate(participants)
+    nominated = await client.post(
+        "/nominations",
+        json={"victim_ref": case.victim_ref, "support_worker_ref": "sw-b"},
+        headers=service_b,
+    )
+    assert nominated.status_code == 202, nominated.text
+    assert nominated.json() == {"participant_ref": None, "status": None}
+    assert (await client.get(f"/candidates/{ref}", headers=service_b)).status_code == 404
+    own = await client.get(f"/candidates/{ref}", headers=service_a)
+    assert own.status_code == 200
+    assert (own.json()["support_service_ref"], own.json()["supporter_ref"]) == (
+        SERVICE_A,
+        case.support_worker_ref,
+    )
+    history = (await client.get(f"/candidates/{ref}", headers=coordinator)).json()["history"]
+    assert (history[-1]["kind"], history[-1]["from_status"]) == ("nomination_ignored", "identified")
+    assert SERVICE_B not in str(history)  # A does not learn that B knows their client
+    async with engine.connect() as conn:
+        ignored = await conn.scalar(
+            sa.select(audit.c.reason).where(
+                audit.c.subject_ref == ref, audit.c.action == "nomination:ignored"
+            )
+        )
+    assert ignored == f"support.client-nominated by {SERVICE_B}"
+
+    # A's client by A's nomination: B's nomination on the bus does not replace it either.
+    _, unsupported = await a_candidate(
+        participants, support_service_ref=None, support_worker_ref=None
+    )
+    first = await client.post(
+        "/nominations",
+        json={"victim_ref": unsupported.victim_ref, "support_worker_ref": "sw-a"},
+        headers=service_a,
+    )
+    assert first.status_code == 202 and first.json()["status"] == "identified"
+    second_ref = first.json()["participant_ref"]
+    handler = participants.runtime.consumer.handlers[ClientNominatedV1.TOPIC]
+    async with participants.runtime.units_of_work() as uow:
+        await handler(
+            uow,
+            envelope(
+                ClientNominatedV1(
+                    victim_ref=unsupported.victim_ref,
+                    service_ref=SERVICE_B,
+                    support_worker_ref="sw-b",
+                    nominated_at=datetime.now(UTC),
+                )
+            ),
+        )
+        await uow.commit()
+    row = await candidate_row(engine, unsupported.victim_ref)
+    assert (row.nominated_service_ref, row.nominated_worker_ref) == (SERVICE_A, "sw-a")
+    assert (row.support_service_ref, row.supporter_ref) == (SERVICE_A, "sw-a")
+    assert (await client.get(f"/candidates/{second_ref}", headers=service_a)).status_code == 200
+    assert (await client.get(f"/candidates/{second_ref}", headers=service_b)).status_code == 404
+    again = await client.post(
+        "/nominations",
+        json={"victim_ref": unsupported.victim_ref, "support_worker_ref": "sw-b2"},
+        headers=service_b,
+    )
+    assert again.json() == {"participant_ref": None, "status": None}
+
+
+async def test_a_flag_waits_for_its_case_to_close_and_its_team_is_audited(
+    participants: Participants, client: httpx.AsyncClient, engine: AsyncEngine
+) -> None:
+    ref, case = await a_candidate(participants)
+    team = fresh("team")
+    flagged_case = fresh("case")
+    flag = {"victim_ref": case.victim_ref, "case_ref": flagged_case, "team_ref": team}
+    assert (
+        await client.post("/flags", json=flag, headers=headers(participants, Role.STAFF))
+    ).status_code == 202
+    row = await candidate_row(engine, case.victim_ref)
+    assert (row.status, row.reason_codes) == ("pending", ["case_not_known"])
+    async with engine.connect() as conn:
+        reasons = (
+            await conn.scalars(
+                sa.select(audit.c.reason).where(
+                    audit.c.subject_ref == ref, audit.c.action == "flag"
+                )
+            )
+        ).all()
+    assert len(reasons) == 1 and f"of team {team}" in reasons[0]
+
+    # The flagged case closes: the victim is screened on both cases.
+    await a_candidate(participants, victim_ref=case.victim_ref, case_ref=flagged_case)
+    row = await candidate_row(engine, case.victim_ref)
+    assert (row.status, row.participant_ref) == ("identified", ref)
+    assert sorted(row.sources) == ["force_case", "staff_flag"]

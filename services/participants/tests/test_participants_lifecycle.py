@@ -250,3 +250,21 @@ def test_an_identified_candidate_deferred_again_is_announced_out_of_reach() -> N
     candidate.apply_screening(a_decision(Verdict.DEFERRED), NOW, sourcing=True)
     assert candidate.status is Status.DEFERRED
     assert candidate.events[-1] == CandidateExcluded((ReasonCode.COOLING_OFF.value,), NOW)
+
+
+def test_a_candidate_excluded_after_consenting_may_still_withdraw() -> None:
+    by_coordinator = a_candidate(Status.APPROACHED)
+    Step("consent").apply(by_coordinator)
+    by_coordinator.exclude(ExclusionReason.SUPPORT_SERVICE_ADVISED, NOW)
+    by_screening = a_candidate(Status.CONSENTED)
+    by_screening.apply_screening(a_decision(Verdict.EXCLUDED), NOW, sourcing=False)
+    assert by_screening.excluded_by_screening
+    for candidate in (by_coordinator, by_screening):
+        candidate.events.clear()
+        candidate.withdraw(NOW)
+        assert candidate.status is Status.WITHDRAWN
+        assert candidate.events == [ConsentWithdrawn(NOW)]
+        assert (candidate.consent, candidate.reason_codes) == (None, ())
+        assert not candidate.excluded_by_screening
+        candidate.apply_screening(a_decision(Verdict.IDENTIFIED), NOW, sourcing=True)
+        assert candidate.status is Status.WITHDRAWN

@@ -20,6 +20,7 @@ from vfp_participants.domain.screening import (
     has_contact_route,
     matches_focus_theme,
     no_open_complaint,
+    nomination_accepted,
     not_on_do_not_contact,
     safeguarding_route,
     screen,
@@ -196,3 +197,13 @@ def test_one_victim_with_several_cases_is_blocked_by_any_of_them() -> None:
     decision = screen(a_victim(good, complained), POLICY, NOW)
     assert decision.verdict is Verdict.EXCLUDED
     assert decision.reason_codes == (ReasonCode.OPEN_COMPLAINT,)
+
+
+def test_a_nomination_never_moves_a_victim_from_the_service_supporting_them() -> None:
+    by_case = a_victim(a_case(support_service_ref="service-a"))
+    assert nomination_accepted(by_case, None, "service-a")
+    assert not nomination_accepted(by_case, None, "service-b")
+    by_nomination = a_victim(nominated_service_ref="service-a")
+    assert not nomination_accepted(by_nomination, None, "service-b")
+    assert not nomination_accepted(a_victim(), "service-a", "service-b")  # as last screened
+    assert nomination_accepted(a_victim(), None, "service-b")  # nobody supports them yet

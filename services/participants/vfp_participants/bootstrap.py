@@ -12,6 +12,7 @@ from pathlib import Path
 
 from fastapi import FastAPI
 
+from vfp_participants.adapters.outgoing import OUTGOING
 from vfp_participants.adapters.tables import BUS, subject_keys
 from vfp_participants.domain.screening import ScreeningPolicy
 from vfp_participants.entrypoints.events import event_handlers
@@ -20,13 +21,6 @@ from vfp_participants.service_layer.screening import sweep
 from vfp_participants.service_layer.unit import Services
 from vfp_participants.settings import ParticipantsSettings
 from vfp_shared.auth import TokenVerifier
-from vfp_shared.contracts import (
-    CandidateExcludedV1,
-    CandidateIdentifiedV1,
-    ConsentDeclinedV1,
-    ConsentGivenV1,
-    ConsentWithdrawnV1,
-)
 from vfp_shared.crypto import Vault, master_key_from
 from vfp_shared.runtime import ServiceRuntime
 from vfp_shared.settings import PlatformSettings
@@ -109,13 +103,7 @@ def build(
         tables=BUS,
         migrations_dir=Path(__file__).parent / "migrations",
         handlers=event_handlers(services),
-        outgoing=[
-            CandidateIdentifiedV1,
-            CandidateExcludedV1,
-            ConsentGivenV1,
-            ConsentDeclinedV1,
-            ConsentWithdrawnV1,
-        ],
+        outgoing=list(OUTGOING),
         group=group,
     )
     app = runtime.http_app()

@@ -59,10 +59,11 @@ class DoNotContactList:
         )
         return bool(getattr(result, "rowcount", 0))
 
-    async def entries(self, limit: int, offset: int) -> Sequence[sa.Row[Any, Any, Any, Any]]:
+    async def entries(self, limit: int, offset: int) -> Sequence[sa.Row[Any, Any, Any, Any, Any]]:
         return (
             await self._session.execute(
                 sa.select(
+                    do_not_contact.c.digest,
                     do_not_contact.c.participant_ref,
                     do_not_contact.c.reason_code,
                     do_not_contact.c.added_by,

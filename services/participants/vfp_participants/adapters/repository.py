@@ -132,9 +132,16 @@ class CandidateRepository:
     async def record_nomination(
         self, victim_ref: str, service_ref: str, worker_ref: str, child: bool
     ) -> None:
+        """The nominating service and worker; never replaces another service's nomination."""
         await self.session.execute(
             candidates.update()
-            .where(candidates.c.victim_ref == victim_ref)
+            .where(
+                candidates.c.victim_ref == victim_ref,
+                sa.or_(
+                    candidates.c.nominated_service_ref.is_(None),
+                    candidates.c.nominated_service_ref == service_ref,
+                ),
+            )
             .values(
                 nominated_service_ref=service_ref,
                 nominated_worker_ref=worker_ref,
@@ -325,6 +332,19 @@ class CandidateRepository:
         await self.session.execute(
             statement.on_conflict_do_update(
                 index_elements=[cases.c.case_ref], set_={"complaints": merged}
+            )
+        )
+
+    async def link_case(self, case_ref: str, victim_ref: str) -> None:
+        """A flag or nomination names the victim's case: like a self-referrer's claimed case, it
+        must be known closed before the victim is screened. A case already known as another
+        victim's stays theirs; the force's closure has the last word on whose case it is."""
+        statement = insert(cases).values(case_ref=case_ref, victim_ref=victim_ref)
+        await self.session.execute(
+            statement.on_conflict_do_update(
+                index_elements=[cases.c.case_ref],
+                set_={"victim_ref": statement.excluded.victim_ref},
+                where=cases.c.victim_ref.is_(None),
             )
         )
 

@@ -1,7 +1,8 @@
 """The candidate: one victim, from identification to consent, decline or withdrawal.
 
-identified → approached → consented | declined | no_response; approached, consented, declined
-or no_response → withdrawn; excluded at any point with a reason. Screening moves a candidate
+identified → approached → consented | declined | no_response; approached, consented, declined,
+no_response or excluded → withdrawn; excluded at any point with a reason. A victim who asks to
+withdraw is always let go (and erased), even once excluded. Screening moves a candidate
 between pending, deferred, identified and excluded; once approached, only an exclusion can
 come from screening. Every step checks first and changes after, so a refused step changes
 nothing.
@@ -54,7 +55,11 @@ ANNOUNCED = frozenset(
 # Screening may only exclude these (a complaint or a reopened case), or
 # re-identify after a new sourcing event (declined / no response).
 IN_CONTACT = frozenset({Status.APPROACHED, Status.CONSENTED})
-WITHDRAWABLE = frozenset({Status.APPROACHED, Status.CONSENTED, Status.DECLINED, Status.NO_RESPONSE})
+# Withdrawal starts erasure: a victim who asks is always let go, excluded ones included (a
+# candidate excluded after consenting must not be left holding data they asked to erase).
+WITHDRAWABLE = frozenset(
+    {Status.APPROACHED, Status.CONSENTED, Status.DECLINED, Status.NO_RESPONSE, Status.EXCLUDED}
+)
 
 
 @dataclass(frozen=True)
@@ -291,6 +296,8 @@ class Candidate:
         self.support_service_ref = None
         self.contact_route = None
         self.reason_codes = ()
+        self.excluded_by_screening = False
+        self.deferred_until = None
         self.withdrawn_at = at
         self.events.append(ConsentWithdrawn(at))
 
@@ -303,6 +310,10 @@ class Candidate:
         self.deferred_until = None
         if before in ANNOUNCED:
             self.events.append(CandidateExcluded((reason.value,), at))
+
+    def note(self, kind: str, at: datetime, detail: dict[str, Any]) -> None:
+        """A line in the history that changes nothing (e.g. a nomination that was ignored)."""
+        self.history.append(HistoryEntry(kind, at, self.status, self.status, (), None, detail))
 
     def _require(self, allowed: set[Status] | frozenset[Status], step: str) -> None:
         if self.status not in allowed:

@@ -273,6 +273,15 @@ def has_contact_route(facts: VictimFacts) -> Finding | None:
     return None
 
 
+def nomination_accepted(
+    facts: VictimFacts, current_service_ref: str | None, service_ref: str
+) -> bool:
+    """A service may nominate its own client or a victim no service is known to support; a
+    nomination never moves a victim from one service to another (the first service keeps them)."""
+    holder = facts.support_service_ref or current_service_ref
+    return holder is None or holder == service_ref
+
+
 def allowed_routes(*, safeguarding: bool, self_referred: bool) -> frozenset[ContactRoute]:
     """The routes an approach may take."""
     if safeguarding:

@@ -76,14 +76,20 @@ def event_handlers(services: Services) -> dict[str, EventHandler]:
             uow,
             services,
             NominateClient(
-                data.victim_ref, data.service_ref, data.support_worker_ref, data.age_band
+                data.victim_ref,
+                data.service_ref,
+                data.support_worker_ref,
+                data.age_band,
+                case_ref=data.case_ref,
             ),
         )
 
     async def on_victim_flagged(uow: UnitOfWork, event: Envelope[Any]) -> None:
         data: VictimFlaggedV1 = event.data
         await screening.flag_victim(
-            uow, services, FlagVictim(data.victim_ref, data.case_ref, data.flagged_by_ref)
+            uow,
+            services,
+            FlagVictim(data.victim_ref, data.case_ref, data.flagged_by_ref, team_ref=data.team_ref),
         )
 
     return {

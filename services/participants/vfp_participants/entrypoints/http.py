@@ -210,10 +210,14 @@ def router(
     async def list_do_not_contact(
         limit: Annotated[int, Query(ge=1, le=500)] = 100,
         offset: Annotated[int, Query(ge=0)] = 0,
+        purpose: Purpose = "coordination",
         principal: Principal = coordinator,
     ) -> list[DoNotContactEntryOut]:
         async with units_of_work() as uow:
-            rows = await services.repository(uow).do_not_contact.entries(limit, offset)
+            rows = await lifecycle.list_do_not_contact(
+                uow, services, principal, limit=limit, offset=offset, purpose=purpose
+            )
+            await uow.commit()
         return [DoNotContactEntryOut.model_validate(row._mapping) for row in rows]
 
     @api.post(
@@ -271,12 +275,18 @@ def router(
                 uow,
                 services,
                 NominateClient(
-                    body.victim_ref, principal.organisation, body.support_worker_ref, body.age_band
+                    body.victim_ref,
+                    principal.organisation,
+                    body.support_worker_ref,
+                    body.age_band,
+                    case_ref=body.case_ref,
                 ),
                 actor=principal,
             )
             await uow.commit()
-        if record is None:
+        # Accepted either way; the record only if the caller may see it (not another
+        # service's client), so a nomination reveals nothing about who supports the victim.
+        if record is None or not lifecycle.may_see(principal, record):
             return NominationOut(participant_ref=None, status=None)
         return NominationOut(
             participant_ref=record.candidate.participant_ref, status=record.candidate.status
@@ -294,7 +304,9 @@ def router(
             await screening.flag_victim(
                 uow,
                 services,
-                FlagVictim(body.victim_ref, body.case_ref, principal.subject),
+                FlagVictim(
+                    body.victim_ref, body.case_ref, principal.subject, team_ref=body.team_ref
+                ),
                 actor=principal,
             )
             await uow.commit()

@@ -39,6 +39,7 @@ class NominateClient:
     service_ref: str
     support_worker_ref: str
     age_band: AgeBand
+    case_ref: str | None = None
 
 
 @dataclass(frozen=True)
@@ -46,6 +47,7 @@ class FlagVictim:
     victim_ref: str
     case_ref: str
     flagged_by_ref: str
+    team_ref: str | None = None
 
 
 @dataclass(frozen=True)

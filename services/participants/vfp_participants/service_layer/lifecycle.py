@@ -73,23 +73,30 @@ async def list_candidates(
             return []  # a support service's token without its organisation sees no one
         where = replace(where, support_service_ref=principal.organisation)
     found = await services.repository(uow).search(where)
-    if found:
-        # One audit line per candidate shown, in one statement.
-        await uow.session.execute(
-            audit.insert(),
-            [
-                {
-                    "actor": principal.subject,
-                    "actor_roles": ",".join(sorted(principal.roles)),
-                    "organisation": principal.organisation,
-                    "action": "list",
-                    "subject_ref": r.candidate.participant_ref,
-                    "reason": purpose,
-                }
-                for r in found
-            ],
-        )
+    await _audit_each(uow, principal, "list", [r.candidate.participant_ref for r in found], purpose)
     return found
+
+
+async def _audit_each(
+    uow: UnitOfWork, principal: Principal, action: str, subject_refs: list[str], reason: str
+) -> None:
+    """One audit line per record shown, in one statement."""
+    if not subject_refs:
+        return
+    await uow.session.execute(
+        audit.insert(),
+        [
+            {
+                "actor": principal.subject,
+                "actor_roles": ",".join(sorted(principal.roles)),
+                "organisation": principal.organisation,
+                "action": action,
+                "subject_ref": ref,
+                "reason": reason,
+            }
+            for ref in subject_refs
+        ],
+    )
 
 
 # --- the steps -------------------------------------------------------------------------------
@@ -196,6 +203,28 @@ async def withdraw(
 
 
 # --- the do-not-contact list -----------------------------------------------------------------
+
+
+async def list_do_not_contact(
+    uow: UnitOfWork,
+    services: Services,
+    principal: Principal,
+    *,
+    limit: int,
+    offset: int,
+    purpose: str,
+) -> Sequence[Any]:
+    """The list, one audit line per entry shown: the participant, or for an entry without one
+    (a withdrawn participant, a victim never sourced) the entry's digest."""
+    entries = await services.repository(uow).do_not_contact.entries(limit, offset)
+    await _audit_each(
+        uow,
+        principal,
+        "do_not_contact:read",
+        [entry.participant_ref or f"do-not-contact:{entry.digest}" for entry in entries],
+        purpose,
+    )
+    return entries
 
 
 async def add_to_do_not_contact(

@@ -7,8 +7,8 @@ from copy import copy
 import sqlalchemy as sa
 
 from vfp_participants.adapters.repository import CandidateRecord
-from vfp_participants.adapters.tables import self_referrals
-from vfp_participants.domain.screening import screen
+from vfp_participants.adapters.tables import audit, self_referrals
+from vfp_participants.domain.screening import nomination_accepted, screen
 from vfp_participants.service_layer.commands import (
     FlagVictim,
     NominateClient,
@@ -18,6 +18,7 @@ from vfp_participants.service_layer.commands import (
     SelfRefer,
 )
 from vfp_participants.service_layer.unit import Actor, Services, store
+from vfp_shared.audit import record as audit_record
 from vfp_shared.contracts.vocabulary import AgeBand, CandidateSource
 from vfp_shared.storage.unit_of_work import UnitOfWork
 
@@ -125,14 +126,31 @@ async def record_complaint(uow: UnitOfWork, services: Services, cmd: RecordCompl
 async def nominate_client(
     uow: UnitOfWork, services: Services, cmd: NominateClient, *, actor: Actor = SYSTEM
 ) -> CandidateRecord | None:
-    """A commissioned service puts a client forward; None when the victim may not be sourced."""
+    """A commissioned service puts a client forward; None when the victim may not be sourced.
+    A nomination never takes a victim from the service already supporting them: it is only
+    noted in their history, and changes nothing else."""
     if await _victim_is_listed_without_candidate(uow, services, cmd.victim_ref):
         return None
     repository = services.repository(uow)
+    for record in await repository.for_victim_or_case(cmd.victim_ref, None):
+        facts = await repository.facts(record)
+        if not nomination_accepted(facts, record.candidate.support_service_ref, cmd.service_ref):
+            # The supporting service reads this history: which other service also knows the
+            # victim would tell it something about them, so that goes to the audit log only.
+            record.candidate.note(
+                "nomination_ignored", services.clock(), {"reason": "supported_by_another_service"}
+            )
+            await store(uow, services, record, actor=actor, why="support.client-nominated: ignored")
+            ref = record.candidate.participant_ref
+            by = f"support.client-nominated by {cmd.service_ref}"
+            await audit_record(uow.session, audit, actor, "nomination:ignored", ref, by)
+            return record
     await repository.ensure_for_victim(cmd.victim_ref, CandidateSource.SUPPORT_NOMINATION)
     await repository.record_nomination(
         cmd.victim_ref, cmd.service_ref, cmd.support_worker_ref, cmd.age_band is AgeBand.CHILD
     )
+    if cmd.case_ref is not None:
+        await repository.link_case(cmd.case_ref, cmd.victim_ref)
     records = await _source_victim(
         uow,
         services,
@@ -148,8 +166,11 @@ async def nominate_client(
 async def flag_victim(
     uow: UnitOfWork, services: Services, cmd: FlagVictim, *, actor: Actor = SYSTEM
 ) -> CandidateRecord | None:
+    """Staff flag a victim about one of their cases: that case must be known closed before the
+    victim is screened. Who flagged (and their team) goes in the audit log."""
     if await _victim_is_listed_without_candidate(uow, services, cmd.victim_ref):
         return None
+    await services.repository(uow).link_case(cmd.case_ref, cmd.victim_ref)
     records = await _source_victim(
         uow,
         services,
@@ -159,6 +180,13 @@ async def flag_victim(
         why="staff.victim-flagged",
         actor=actor,
     )
+    flagged_by = f"staff.victim-flagged by {cmd.flagged_by_ref}"
+    if cmd.team_ref is not None:
+        flagged_by += f" of team {cmd.team_ref}"
+    for record in records:
+        await audit_record(
+            uow.session, audit, actor, "flag", record.candidate.participant_ref, flagged_by
+        )
     return records[0] if records else None
 
 

@@ -10,29 +10,13 @@ import sqlalchemy as sa
 from opentelemetry.trace import SpanKind
 
 from vfp_participants.adapters.do_not_contact import DoNotContactList
+from vfp_participants.adapters.outgoing import contract_for
 from vfp_participants.adapters.repository import CandidateRecord, CandidateRepository
 from vfp_participants.adapters.tables import audit, candidates
-from vfp_participants.domain.model import (
-    Candidate,
-    CandidateExcluded,
-    CandidateIdentified,
-    ConsentDeclined,
-    ConsentGiven,
-    ConsentWithdrawn,
-    DomainEvent,
-)
+from vfp_participants.domain.model import Candidate
 from vfp_participants.domain.screening import ScreeningPolicy
 from vfp_shared.audit import record as audit_record
 from vfp_shared.auth import Principal
-from vfp_shared.contracts import (
-    CandidateExcludedV1,
-    CandidateIdentifiedV1,
-    ConsentDeclinedV1,
-    ConsentGivenV1,
-    ConsentWithdrawnV1,
-)
-from vfp_shared.contracts.base import Contract
-from vfp_shared.contracts.vocabulary import ContactRoute
 from vfp_shared.crypto import Vault
 from vfp_shared.storage.unit_of_work import UnitOfWork
 from vfp_shared.telemetry import current_traceparent, span_from, tracer
@@ -95,49 +79,3 @@ async def _emit_on_the_journey(uow: UnitOfWork, services: Services, candidate: C
             await uow.session.execute(
                 sa.update(candidates).where(where).values(journey_traceparent=current_traceparent())
             )
-
-
-def contract_for(candidate: Candidate, event: DomainEvent, policy_version: str) -> Contract:
-    """Domain events to the contracts other services read: pseudonymous refs and codes only."""
-    ref = candidate.participant_ref
-    match event:
-        case CandidateIdentified(at=at):
-            assert candidate.contact_route is not None, "screening identifies only with a route"
-            return CandidateIdentifiedV1(
-                participant_ref=ref,
-                themes=sorted(candidate.themes),
-                source=candidate.sources[0],
-                contact_route=candidate.contact_route,
-                supporter_ref=candidate.supporter_ref,
-                child=candidate.child,
-                policy_version=candidate.policy_version or policy_version,
-                identified_at=at,
-            )
-        case CandidateExcluded(reason_codes=codes, at=at):
-            return CandidateExcludedV1(
-                participant_ref=ref,
-                reason_codes=list(codes),
-                policy_version=candidate.policy_version or policy_version,
-                excluded_at=at,
-            )
-        case ConsentGiven(at=at):
-            consent = candidate.consent
-            assert consent is not None and candidate.contact_route is not None
-            return ConsentGivenV1(
-                participant_ref=ref,
-                mode=consent.mode,
-                scopes=sorted(consent.scopes),
-                themes=sorted(candidate.themes),
-                contact_route=candidate.contact_route,
-                supporter_ref=candidate.supporter_ref,
-                support_service_ref=candidate.support_service_ref,
-                case_study_team_refs=list(consent.case_study_team_refs),
-                praise_officer_refs=list(consent.praise_officer_refs),
-                direct_contact=candidate.contact_route is ContactRoute.DIRECT,
-                given_at=at,
-            )
-        case ConsentDeclined(at=at):
-            return ConsentDeclinedV1(participant_ref=ref, declined_at=at)
-        case ConsentWithdrawn(at=at):
-            return ConsentWithdrawnV1(participant_ref=ref, withdrawn_at=at)
-    raise TypeError(f"no contract for {event!r}")
