@@ -29,6 +29,8 @@ from vfp_shared.storage.unit_of_work import UnitOfWorkFactory
 
 log = logging.getLogger(__name__)
 
+RELAY_DRAIN_TIMEOUT_S = 10.0
+
 
 class ServiceRuntime:
     def __init__(
@@ -117,13 +119,17 @@ class ServiceRuntime:
         log.info("service stopped", extra={"service_name": self.name})
 
     async def _stop_relay(self, relay: OutboxRelay) -> None:
-        """After the consumer stopped: send what its last batches wrote, then stop."""
-        with contextlib.suppress(Exception):
-            await relay.publish_pending()
-        if self._relay_task is not None:
-            self._relay_task.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await self._relay_task
+        """After the consumer stopped: the relay sends what the last batches wrote, then ends."""
+        if self._relay_task is None:
+            return
+        relay.stop()
+        try:
+            await asyncio.wait_for(self._relay_task, RELAY_DRAIN_TIMEOUT_S)
+        except TimeoutError:
+            # Kafka unreachable: what is unsent stays in the outbox for the next start.
+            log.warning("outbox relay did not drain in time", extra={"service_name": self.name})
+        except Exception:
+            log.exception("outbox relay failed while draining")
 
     async def ready(self) -> dict[str, bool]:
         checks = {"database": False, "kafka": False, "outbox_relay": False}

@@ -81,6 +81,7 @@ class OutboxRelay:
         )
         self._pool: asyncpg.Pool | None = None
         self._wake = asyncio.Event()
+        self._stopping = False
         self._backlog_read_at = 0.0
         self._purged_at = 0.0
 
@@ -93,11 +94,13 @@ class OutboxRelay:
             await self._pool.close()
 
     async def run(self) -> None:
-        """Publish until cancelled: on every NOTIFY from a committing unit of work, or poll."""
+        """Publish on every NOTIFY from a committing unit of work (or poll) until `stop`, then
+        drain what is left: a round is never cut between the send and the mark (that would
+        only re-send, but a clean stop need not)."""
         listener = await asyncpg.connect(self._dsn)
         await listener.add_listener(self._channel, self._on_notify)
         try:
-            while True:
+            while not self._stopping:
                 try:
                     published = await self.publish_pending()
                     await self._housekeeping()
@@ -109,12 +112,21 @@ class OutboxRelay:
                     continue
                 if published == self._batch_size:
                     continue  # more are waiting
+                if self._stopping:
+                    break
                 self._wake.clear()
                 with contextlib.suppress(TimeoutError):
                     await asyncio.wait_for(self._wake.wait(), self._poll_interval_s)
+            while await self.publish_pending():
+                pass
         finally:
             with contextlib.suppress(Exception):
                 await listener.close()
+
+    def stop(self) -> None:
+        """Finish the round in hand, send what is left, and return from `run`."""
+        self._stopping = True
+        self._wake.set()
 
     def _on_notify(self, *_: object) -> None:
         self._wake.set()
