@@ -19,7 +19,7 @@ def settings(platform_settings: PlatformSettings) -> FeedbackSettings:
 @pytest.fixture(scope="session")
 async def feedback(settings: FeedbackSettings) -> AsyncIterator[Feedback]:
     service = build(settings)
-    async with service.runtime.running():
+    async with service.running():
         yield service
 
 

@@ -1,5 +1,10 @@
 """The one wiring point of the feedback service. Nothing connects until the runtime starts."""
 
+import asyncio
+import contextlib
+import logging
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from datetime import timedelta
 from pathlib import Path
@@ -9,6 +14,7 @@ from fastapi import FastAPI
 from vfp_feedback.adapters import tables
 from vfp_feedback.domain.recurrence import RecurrenceRules
 from vfp_feedback.entrypoints import events, http
+from vfp_feedback.service_layer import retention
 from vfp_feedback.service_layer.context import Clock, Context, utc_now
 from vfp_feedback.settings import FeedbackSettings
 from vfp_shared.auth import TokenVerifier
@@ -25,6 +31,8 @@ from vfp_shared.crypto import Vault, master_key_from
 from vfp_shared.runtime import ServiceRuntime
 from vfp_shared.settings import PlatformSettings
 
+log = logging.getLogger(__name__)
+
 NAME = "feedback"
 MIGRATIONS = Path(__file__).parent / "migrations"
 
@@ -35,6 +43,40 @@ class Feedback:
     runtime: ServiceRuntime
     app: FastAPI
     ctx: Context
+
+    @asynccontextmanager
+    async def running(self) -> AsyncIterator[None]:
+        """The runtime (migrations, consumer, relay) plus the retention purge's timer."""
+        async with self.runtime.running():
+            interval = self.settings.feedback_retention_sweep_interval_s
+            timer = (
+                asyncio.create_task(self._purge_forever(interval), name="feedback-retention")
+                if interval
+                else None
+            )
+            try:
+                yield
+            finally:
+                if timer is not None:
+                    timer.cancel()
+                    with contextlib.suppress(asyncio.CancelledError):
+                        await timer
+
+    async def purge_once(self) -> retention.Purged:
+        async with self.runtime.units_of_work() as uow:
+            purged = await retention.purge(uow, self.ctx)
+            await uow.commit()
+        return purged
+
+    async def _purge_forever(self, interval_s: float) -> None:
+        while True:
+            await asyncio.sleep(interval_s)
+            try:
+                purged = await self.purge_once()
+                if purged.participants or purged.survey_free_texts:
+                    log.info("retention purge: %s", purged.as_dict())
+            except Exception:
+                log.exception("retention purge failed; trying again at the next interval")
 
 
 def build(settings: FeedbackSettings | None = None, *, clock: Clock = utc_now) -> Feedback:
@@ -49,6 +91,7 @@ def build(settings: FeedbackSettings | None = None, *, clock: Clock = utc_now) -
         ),
         audit=tables.audit,
         clock=clock,
+        retention_days=settings.feedback_retention_days,
     )
     runtime = ServiceRuntime(
         name=NAME,
@@ -72,7 +115,16 @@ def build(settings: FeedbackSettings | None = None, *, clock: Clock = utc_now) -
         settings.jwt_key, tuple(settings.jwt_algorithms), settings.jwt_audience
     )
     http.install(app, http.Wiring(runtime.units_of_work, ctx, verifier))
-    return Feedback(settings, runtime, app, ctx)
+    feedback = Feedback(settings, runtime, app, ctx)
+
+    @asynccontextmanager
+    async def lifespan(_: FastAPI) -> AsyncIterator[None]:
+        async with feedback.running():
+            yield
+
+    # The runtime's lifespan plus the retention timer.
+    app.router.lifespan_context = lifespan
+    return feedback
 
 
 def build_runtime(settings: PlatformSettings) -> ServiceRuntime:

@@ -16,3 +16,8 @@ class FeedbackSettings(ServiceSettings):  # type: ignore[misc, unused-ignore]
     feedback_recurring_window_days: int = Field(default=365, ge=1)
     # k-anonymity: no aggregate is published (event or report) with fewer distinct victims.
     feedback_k_anonymity: int = Field(default=3, ge=1)
+    # Retention: testimonies (with tags), case studies, endorsements, recognition messages and
+    # survey free text recorded longer ago than this are purged (service_layer/retention.py) ...
+    feedback_retention_days: int = Field(default=730, ge=1)
+    # ... by a timer this often (seconds; 0 = only by POST /retention/purge).
+    feedback_retention_sweep_interval_s: float = Field(default=3600.0, ge=0)

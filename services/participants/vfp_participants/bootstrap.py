@@ -17,7 +17,7 @@ from vfp_participants.adapters.tables import BUS, subject_keys
 from vfp_participants.domain.screening import ScreeningPolicy
 from vfp_participants.entrypoints.events import event_handlers
 from vfp_participants.entrypoints.http import add_error_handlers, router
-from vfp_participants.service_layer.screening import sweep
+from vfp_participants.service_layer.retention import SweepResult, sweep_and_purge
 from vfp_participants.service_layer.unit import Services
 from vfp_participants.settings import ParticipantsSettings
 from vfp_shared.auth import TokenVerifier
@@ -46,7 +46,7 @@ class Participants:
 
     @asynccontextmanager
     async def running(self) -> AsyncIterator[None]:
-        """The runtime (migrations, consumer, relay) plus the timer that re-screens deferrals."""
+        """The runtime (migrations, consumer, relay) plus the sweep timer (re-screening, purge)."""
         async with self.runtime.running():
             timer = (
                 asyncio.create_task(self._sweep_forever(), name="participants-sweep")
@@ -61,17 +61,21 @@ class Participants:
                     with contextlib.suppress(asyncio.CancelledError):
                         await timer
 
-    async def sweep_once(self) -> int:
+    async def sweep_once(self) -> SweepResult:
+        """Re-screen the deferred candidates whose wait is over, and purge what is past its
+        retention period (one transaction)."""
         async with self.runtime.units_of_work() as uow:
-            count = await sweep(uow, self.services)
+            result = await sweep_and_purge(uow, self.services)
             await uow.commit()
-        return count
+        return result
 
     async def _sweep_forever(self) -> None:
         while True:
             await asyncio.sleep(self.sweep_interval_s)
             try:
-                await self.sweep_once()
+                result = await self.sweep_once()
+                if result.purged:
+                    log.info("retention purge erased %d candidates", result.purged)
             except Exception:
                 log.exception("sweep failed; trying again at the next interval")
 
@@ -95,6 +99,7 @@ def build(
         # A key of its own for the do-not-contact digests, derived from the master key.
         do_not_contact_key=hashlib.sha256(b"participants/do-not-contact" + master_key).digest(),
         clock=clock,
+        retention_days=settings.participants_retention_days,
     )
     runtime = ServiceRuntime(
         name="participants",

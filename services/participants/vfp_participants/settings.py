@@ -16,3 +16,6 @@ class ParticipantsSettings(ServiceSettings):  # type: ignore[misc, unused-ignore
     participants_focus_themes: list[FocusTheme] = list(FocusTheme)
     # How often deferred candidates are re-screened; 0 turns the timer off (sweep by HTTP).
     participants_sweep_interval_s: float = Field(default=300.0, ge=0)
+    # Declined, unanswered, excluded and withdrawn candidates unchanged for this long are erased
+    # (by the sweep: the timer and POST /screening/sweep).
+    participants_retention_days: int = Field(default=730, ge=1)

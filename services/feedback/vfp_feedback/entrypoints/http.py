@@ -40,6 +40,7 @@ from vfp_feedback.service_layer import (
     recognitions,
     referrals,
     report,
+    retention,
     surveys,
     testimonies,
     themes,
@@ -92,6 +93,7 @@ SupportService = Annotated[Principal, _needs(Role.SUPPORT_SERVICE)]
 Reader = Annotated[Principal, _needs(Role.COORDINATOR, Role.PANEL_LEAD, Role.BOARD)]
 ReportReader = Annotated[Principal, _needs(Role.BOARD, Role.COORDINATOR)]
 Anyone = Annotated[Principal, _needs(*Role)]
+Purger = Annotated[Principal, _needs(Role.OPERATOR, Role.COORDINATOR)]
 
 
 def _utc(moment: datetime) -> datetime:
@@ -514,6 +516,16 @@ async def board_report_page(
     until: Annotated[datetime, Query(alias="to")],
 ) -> HTMLResponse:
     return HTMLResponse(report_page.render(await _report(feedback, since, until, who)))
+
+
+@router.post(
+    "/retention/purge",
+    tags=["retention"],
+    summary="Purge what was recorded before the retention period (also runs on a timer)",
+)
+async def purge(feedback: Feedback, _: Purger) -> dict[str, int]:
+    purged = await feedback.run(lambda uow: retention.purge(uow, feedback.ctx))
+    return purged.as_dict()
 
 
 def install(app: FastAPI, wiring: Wiring) -> None:

@@ -27,6 +27,8 @@ class Context:
     rules: RecurrenceRules
     audit: sa.Table
     clock: Clock = utc_now
+    # What victims and staff told us is deleted this long after it was recorded.
+    retention_days: int = 730
 
     @property
     def k_anonymity(self) -> int:

@@ -29,7 +29,7 @@ from vfp_participants.entrypoints.schemas import (
     SelfReferralOut,
     SweepOut,
 )
-from vfp_participants.service_layer import lifecycle, screening
+from vfp_participants.service_layer import lifecycle, retention, screening
 from vfp_participants.service_layer.commands import FlagVictim, NominateClient, SelfRefer
 from vfp_participants.service_layer.unit import Services
 from vfp_shared.auth import Principal, Role, TokenVerifier, requires
@@ -339,13 +339,16 @@ def router(
     @api.post(
         "/screening/sweep",
         tags=["screening"],
-        summary="Re-screen deferred candidates whose wait is over (also runs on a timer)",
+        summary=(
+            "Re-screen deferred candidates whose wait is over and purge final candidates past "
+            "the retention period (also runs on a timer)"
+        ),
         response_model=SweepOut,
     )
     async def sweep(principal: Principal = sweeper) -> SweepOut:
         async with units_of_work() as uow:
-            count = await screening.sweep(uow, services)
+            result = await retention.sweep_and_purge(uow, services)
             await uow.commit()
-        return SweepOut(rescreened=count)
+        return SweepOut(rescreened=result.rescreened, purged=result.purged)
 
     return api

@@ -214,3 +214,5 @@ class DoNotContactAddedOut(BaseModel):
 
 class SweepOut(BaseModel):
     rescreened: int
+    # Final candidates erased because they had not changed for the retention period.
+    purged: int

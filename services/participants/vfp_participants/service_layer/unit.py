@@ -30,6 +30,8 @@ class Services:
     vault: Vault
     do_not_contact_key: bytes
     clock: Callable[[], datetime]
+    # Final candidates unchanged for this long are erased (service_layer/retention.py).
+    retention_days: int = 730
 
     def repository(self, uow: UnitOfWork) -> CandidateRepository:
         return CandidateRepository(

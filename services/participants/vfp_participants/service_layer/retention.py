@@ -1,0 +1,85 @@
+"""The retention purge: a candidate whose story here is over (declined, no response, excluded,
+withdrawn) and has not changed for the retention period is erased, as withdrawal erases, and
+then forgotten altogether. A consented (or approached, or still screened) candidate is kept, and
+so is one screening keeps out for an open complaint: forgetting the complaint would let the
+force's next case for the victim bring them forward while it is still open."""
+
+from dataclasses import dataclass
+from datetime import timedelta
+
+import sqlalchemy as sa
+
+from vfp_participants.adapters.tables import audit, candidates, cases, history, self_referrals
+from vfp_participants.domain.model import Status
+from vfp_participants.domain.screening import ReasonCode
+from vfp_participants.service_layer.screening import sweep
+from vfp_participants.service_layer.unit import Services
+from vfp_shared.audit import record as audit_record
+from vfp_shared.storage.unit_of_work import UnitOfWork
+
+SYSTEM = "system"
+# Where a candidate's journey ends; consented is not one (the victim is still taking part).
+FINAL = frozenset({Status.DECLINED, Status.NO_RESPONSE, Status.EXCLUDED, Status.WITHDRAWN})
+
+
+async def purge(uow: UnitOfWork, services: Services, *, limit: int = 1000) -> int:
+    """Erase final candidates unchanged for the retention period; returns how many. No event is
+    published: other services heard of no consent to withdraw (never given, or withdrawn)."""
+    cutoff = services.clock() - timedelta(days=services.retention_days)
+    s = uow.session
+    rows = (
+        await s.execute(
+            sa.select(
+                candidates.c.participant_ref,
+                candidates.c.victim_ref,
+                candidates.c.status,
+                candidates.c.updated_at,
+            )
+            .where(
+                candidates.c.status.in_(sorted(status.value for status in FINAL)),
+                candidates.c.updated_at < cutoff,
+                sa.not_(
+                    sa.and_(
+                        candidates.c.excluded_by_screening,
+                        sa.literal(ReasonCode.OPEN_COMPLAINT.value)
+                        == sa.any_(candidates.c.reason_codes),
+                    )
+                ),
+            )
+            .order_by(candidates.c.updated_at)
+            .limit(limit)
+            .with_for_update(skip_locked=True)
+        )
+    ).all()
+    for row in rows:
+        ref = row.participant_ref
+        # As withdrawal: the key (crypto-shredding), the sealed self-referral, the victim's
+        # cases; then the candidate's history and the candidate itself. The do-not-contact
+        # list is left as it is (it outlives erasure by design).
+        await services.vault.erase(s, ref)
+        await s.execute(sa.delete(self_referrals).where(self_referrals.c.participant_ref == ref))
+        if row.victim_ref is not None:
+            await s.execute(sa.delete(cases).where(cases.c.victim_ref == row.victim_ref))
+        await s.execute(sa.delete(history).where(history.c.participant_ref == ref))
+        await s.execute(sa.delete(candidates).where(candidates.c.participant_ref == ref))
+        await audit_record(
+            s,
+            audit,
+            SYSTEM,
+            "retention:purge",
+            ref,
+            f"{row.status} and unchanged for {services.retention_days} days",
+        )
+    return len(rows)
+
+
+@dataclass(frozen=True)
+class SweepResult:
+    rescreened: int
+    purged: int
+
+
+async def sweep_and_purge(uow: UnitOfWork, services: Services) -> SweepResult:
+    """What the timer and POST /screening/sweep do, in the caller's transaction."""
+    rescreened = await sweep(uow, services)
+    return SweepResult(rescreened=rescreened, purged=await purge(uow, services))
