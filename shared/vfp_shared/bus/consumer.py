@@ -130,8 +130,9 @@ class BatchConsumer:
                 await self._dead_letter(item.record, failure)
 
     async def _attempt(self, batch: list[_Decoded]) -> BaseException | None:
-        """Apply with bounded retries; returns the last error, or None on success."""
-        attempt = 0
+        """Apply with bounded retries (unbounded for the infrastructure's errors), backing off
+        exponentially; returns the last error, or None on success."""
+        attempt = tries = 0
         while True:
             try:
                 await self._apply(batch)
@@ -140,11 +141,12 @@ class BatchConsumer:
                 raise
             except Exception as error:
                 EVENTS_FAILED.labels(self.service).inc()
+                tries += 1
                 if not is_transient(error):
                     attempt += 1
                     if attempt >= self._settings.consumer_max_attempts:
                         return error
-                delay = self._settings.consumer_retry_backoff_s * 2 ** min(attempt, 6)
+                delay = self._settings.consumer_retry_backoff_s * 2 ** min(tries, 6)
                 log.warning(
                     "batch failed; retrying",
                     extra={
