@@ -74,7 +74,7 @@ class ServiceRuntime:
             # Declared for the AsyncAPI document; the outbox relay does the publishing.
             self.broker.publisher(
                 contract.TOPIC,
-                title=f"{contract.TOPIC}",
+                title=contract.TOPIC,
                 description=(contract.__doc__ or "").strip() or None,
                 schema=contract,
             )
