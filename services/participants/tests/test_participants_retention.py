@@ -163,3 +163,55 @@ async def test_final_candidates_past_retention_are_erased_and_recent_or_consente
     for ref in (declined_old, excluded_old):
         purged = sa.and_(audit.c.subject_ref == ref, audit.c.action == "retention:purge")
         assert await count(engine, audit, purged) == 1
+
+
+async def test_a_purged_victim_excluded_after_consenting_is_withdrawn_everywhere(
+    participants: Participants, client: httpx.AsyncClient, engine: AsyncEngine
+) -> None:
+    coordinator = bearer(participants.runtime.settings, Role.COORDINATOR)
+    ref, case = await a_candidate(participants)
+    await steps(
+        client,
+        coordinator,
+        ref,
+        ("approach", {"via": "support_worker", "by_ref": case.support_worker_ref}),
+        ("consent", {"mode": "live", "scopes": ["take_part"]}),
+        ("exclude", {"reason_code": "not_suitable_for_panel"}),
+    )
+    await last_changed_long_ago(engine, ref)
+
+    swept = await client.post("/screening/sweep", headers=coordinator)
+    assert swept.status_code == 200, swept.text
+
+    assert await count(engine, candidates, candidates.c.participant_ref == ref) == 0
+    # Other services heard of the consent: the purge withdraws it, so they erase theirs.
+    withdrawn = sa.and_(BUS.outbox.c.key == ref, BUS.outbox.c.topic == ConsentWithdrawnV1.TOPIC)
+    assert await count(engine, BUS.outbox, withdrawn) == 1
+
+
+async def test_a_declined_victim_with_a_complaint_still_open_is_kept(
+    participants: Participants, client: httpx.AsyncClient, engine: AsyncEngine
+) -> None:
+    coordinator = bearer(participants.runtime.settings, Role.COORDINATOR)
+    ref, case = await a_candidate(participants)
+    await steps(
+        client,
+        coordinator,
+        ref,
+        ("approach", {"via": "support_worker", "by_ref": case.support_worker_ref}),
+        ("decline", None),
+    )
+    opened = ComplaintOpenedV1(
+        complaint_ref=fresh("complaint"), case_ref=case.case_ref, opened_at=datetime.now(UTC)
+    )
+    async with participants.runtime.units_of_work() as uow:
+        await participants.runtime.consumer.handlers[ComplaintOpenedV1.TOPIC](uow, envelope(opened))
+        await uow.commit()
+    await last_changed_long_ago(engine, ref)
+
+    swept = await client.post("/screening/sweep", headers=coordinator)
+    assert swept.status_code == 200, swept.text
+
+    kept = await client.get(f"/candidates/{ref}", headers=coordinator)
+    assert kept.status_code == 200, kept.text
+    assert await count(engine, cases, cases.c.victim_ref == case.victim_ref) == 1

@@ -1,20 +1,23 @@
 """The retention purge: a candidate whose story here is over (declined, no response, excluded,
 withdrawn) and has not changed for the retention period is erased, as withdrawal erases, and
 then forgotten altogether. A consented (or approached, or still screened) candidate is kept, and
-so is one screening keeps out for an open complaint: forgetting the complaint would let the
-force's next case for the victim bring them forward while it is still open."""
+so is one with a complaint still open on any of their cases: forgetting the complaint would let
+the force's next case for the victim bring them forward while it is still open. One excluded
+after consenting had their consent announced: the purge withdraws it, so every other service
+erases what it holds too."""
 
 from dataclasses import dataclass
 from datetime import timedelta
 
 import sqlalchemy as sa
+from sqlalchemy.dialects.postgresql import JSONPATH
 
 from vfp_participants.adapters.tables import audit, candidates, cases, history, self_referrals
 from vfp_participants.domain.model import Status
-from vfp_participants.domain.screening import ReasonCode
 from vfp_participants.service_layer.screening import sweep
 from vfp_participants.service_layer.unit import Services
 from vfp_shared.audit import record as audit_record
+from vfp_shared.contracts import ConsentWithdrawnV1
 from vfp_shared.storage.unit_of_work import UnitOfWork
 
 SYSTEM = "system"
@@ -23,9 +26,19 @@ FINAL = frozenset({Status.DECLINED, Status.NO_RESPONSE, Status.EXCLUDED, Status.
 
 
 async def purge(uow: UnitOfWork, services: Services, *, limit: int = 1000) -> int:
-    """Erase final candidates unchanged for the retention period; returns how many. No event is
-    published: other services heard of no consent to withdraw (never given, or withdrawn)."""
-    cutoff = services.clock() - timedelta(days=services.retention_days)
+    """Erase final candidates unchanged for the retention period; returns how many."""
+    now = services.clock()
+    cutoff = now - timedelta(days=services.retention_days)
+    open_complaint = (
+        sa.select(cases.c.case_ref)
+        .where(
+            cases.c.victim_ref == candidates.c.victim_ref,
+            sa.func.jsonb_path_exists(
+                cases.c.complaints, sa.cast(sa.literal('$.* ? (@ == "open")'), JSONPATH)
+            ),
+        )
+        .exists()
+    )
     s = uow.session
     rows = (
         await s.execute(
@@ -34,17 +47,12 @@ async def purge(uow: UnitOfWork, services: Services, *, limit: int = 1000) -> in
                 candidates.c.victim_ref,
                 candidates.c.status,
                 candidates.c.updated_at,
+                candidates.c.consent,
             )
             .where(
                 candidates.c.status.in_(sorted(status.value for status in FINAL)),
                 candidates.c.updated_at < cutoff,
-                sa.not_(
-                    sa.and_(
-                        candidates.c.excluded_by_screening,
-                        sa.literal(ReasonCode.OPEN_COMPLAINT.value)
-                        == sa.any_(candidates.c.reason_codes),
-                    )
-                ),
+                sa.not_(open_complaint),
             )
             .order_by(candidates.c.updated_at)
             .limit(limit)
@@ -53,6 +61,8 @@ async def purge(uow: UnitOfWork, services: Services, *, limit: int = 1000) -> in
     ).all()
     for row in rows:
         ref = row.participant_ref
+        if row.consent is not None and row.status != Status.WITHDRAWN.value:
+            uow.emit(ConsentWithdrawnV1(participant_ref=ref, withdrawn_at=now))
         # As withdrawal: the key (crypto-shredding), the sealed self-referral, the victim's
         # cases; then the candidate's history and the candidate itself. The do-not-contact
         # list is left as it is (it outlives erasure by design).
