@@ -53,12 +53,16 @@ class TokenVerifier:
         raw = claims.get("roles", claims.get("role", []))
         names = [raw] if isinstance(raw, str) else list(raw)
         roles = frozenset(Role(name) for name in names if name in Role._value2member_map_)
-        teams = claims.get("teams", [])
+        teams = claims.get("teams") or []
+        if isinstance(teams, str):
+            teams = [teams]
+        if not isinstance(teams, list) or not all(isinstance(team, str) for team in teams):
+            raise jwt.InvalidTokenError("the teams claim must be a list of strings")
         return Principal(
             subject=str(claims["sub"]),
             roles=roles,
             organisation=claims.get("org"),
-            teams=frozenset([teams] if isinstance(teams, str) else teams),
+            teams=frozenset(teams),
         )
 
 

@@ -31,3 +31,14 @@ def test_an_expired_token_is_refused() -> None:
     token = issue_token(KEY, "x", [Role.COORDINATOR], ttl_s=-10)
     with pytest.raises(jwt.ExpiredSignatureError):
         TokenVerifier(KEY).verify(token)
+
+
+@pytest.mark.parametrize("teams", [None, 7, [{"team": "x"}], {"cid": 1}])
+def test_a_teams_claim_that_is_not_a_list_of_strings_is_an_invalid_token(teams: object) -> None:
+    claims = {"sub": "x", "exp": 2**31, "roles": ["staff"], "teams": teams}
+    token = jwt.encode(claims, KEY)
+    if teams is None:  # absent or null: no teams
+        assert TokenVerifier(KEY).verify(token).teams == frozenset()
+        return
+    with pytest.raises(jwt.InvalidTokenError):
+        TokenVerifier(KEY).verify(token)

@@ -187,8 +187,10 @@ async def test_a_row_kafka_refuses_for_good_is_set_aside_and_the_rest_still_leav
     async with source.engine.connect() as conn:
         failure = await conn.scalar(
             sa.text(
-                f"SELECT failure FROM {source.tables.schema}.outbox WHERE failed_at IS NOT NULL"
-            )
+                f"SELECT failure FROM {source.tables.schema}.outbox "
+                "WHERE failed_at IS NOT NULL AND key = :key"
+            ),
+            {"key": key},
         )
     assert failure is not None and "MessageSizeTooLarge" in failure
     await source.engine.dispose()

@@ -17,7 +17,7 @@ from collections.abc import Sequence
 
 import asyncpg
 from aiokafka import AIOKafkaProducer
-from aiokafka.errors import KafkaConnectionError, KafkaError
+from aiokafka.errors import InvalidMessageError, MessageSizeTooLargeError
 from opentelemetry.trace import SpanKind
 
 from vfp_shared.storage.bus_tables import BusTables
@@ -31,11 +31,13 @@ PURGE_EVERY_S = 3600.0
 KEEP_SENT_HOURS = 24  # sent rows stay a day, for operators to look back
 
 
+# Faults of the record itself: sending it again can never succeed. Anything else (broker away,
+# timeouts, authorisation, a closed producer) is retried: a row is never set aside for those.
+RECORD_FAULTS = (MessageSizeTooLargeError, InvalidMessageError, ValueError, TypeError)
+
+
 def _retriable(error: BaseException) -> bool:
-    """The broker or the network, not the record: worth trying the same rows again."""
-    if isinstance(error, KafkaError):
-        return bool(error.retriable) or isinstance(error, KafkaConnectionError)
-    return isinstance(error, OSError | asyncio.TimeoutError)
+    return not isinstance(error, RECORD_FAULTS)
 
 
 def kafka_producer(bootstrap_servers: str) -> AIOKafkaProducer:
@@ -171,9 +173,10 @@ class OutboxRelay:
             except Exception as error:
                 if _retriable(error):
                     break
-                failed[row["id"]] = self._set_aside(row, error)
+                failed[row["id"]] = self._set_aside(row["id"], row["topic"], error)
                 continue
             pending.append((row["id"], ack))
+        topics = {row["id"]: row["topic"] for row in rows}
         sent: list[int] = []
         results = await asyncio.gather(*(ack for _, ack in pending), return_exceptions=True)
         for (row_id, _), result in zip(pending, results, strict=True):
@@ -182,18 +185,14 @@ class OutboxRelay:
             elif _retriable(result):
                 break  # sent again next round; a copy already delivered is absorbed downstream
             else:
-                failed[row_id] = f"{type(result).__name__}: {result}"[:500]
+                failed[row_id] = self._set_aside(row_id, topics[row_id], result)
         return sent, failed
 
-    def _set_aside(self, row: asyncpg.Record, error: BaseException) -> str:
+    def _set_aside(self, row_id: int, topic: str, error: BaseException) -> str:
         OUTBOX_FAILED.labels(self.service).inc()
         log.error(
             "outbox row cannot be published; set aside",
-            extra={
-                "outbox_id": row["id"],
-                "topic": row["topic"],
-                "error_class": type(error).__name__,
-            },
+            extra={"outbox_id": row_id, "topic": topic, "error_class": type(error).__name__},
         )
         return f"{type(error).__name__}: {error}"[:500]
 

@@ -51,7 +51,9 @@ def bus_tables(metadata: sa.MetaData) -> BusTables:
         # Kafka refused the row for good (e.g. too large): set aside for operators, not retried.
         sa.Column("failed_at", sa.DateTime(timezone=True)),
         sa.Column("failure", sa.Text),
-        sa.Index(None, "slot", "id", postgresql_where=sa.text("sent_at IS NULL")),
+        sa.Index(
+            None, "slot", "id", postgresql_where=sa.text("sent_at IS NULL AND failed_at IS NULL")
+        ),
     )
     outbox_slots = sa.Table(
         "outbox_slots", metadata, sa.Column("slot", sa.SmallInteger, primary_key=True)
