@@ -21,3 +21,27 @@ async def test_an_event_claimed_in_a_rolled_back_unit_of_work_is_claimable_again
         assert await uow.claim([event]) == set()
     assert await unsent(service) == 0
     await service.engine.dispose()
+
+
+async def test_units_of_work_locking_the_same_key_run_one_after_the_other(
+    platform_settings: PlatformSettings,
+) -> None:
+    import asyncio
+
+    service = await upstream(platform_settings)
+    async with service.units_of_work() as first:
+        await first.lock("participant:p-1")
+        second_done = asyncio.Event()
+
+        async def second() -> None:
+            async with service.units_of_work() as uow:
+                await uow.lock("participant:p-1")
+                second_done.set()
+
+        waiting = asyncio.create_task(second())
+        await asyncio.sleep(0.3)
+        assert not second_done.is_set()  # held until the first one ends
+        await first.commit()
+    await asyncio.wait_for(waiting, 5)
+    assert second_done.is_set()
+    await service.engine.dispose()

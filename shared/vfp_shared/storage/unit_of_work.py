@@ -8,6 +8,7 @@ from types import TracebackType
 from typing import Any, Self
 from uuid import UUID
 
+import sqlalchemy as sa
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 from sqlalchemy.sql.expression import Executable
 
@@ -59,6 +60,15 @@ class UnitOfWork:
         """Queue a write to run at commit, batched with the same statement's other rows (one
         round trip for a whole batch of events). Use `session` when you must read it back."""
         self._staged.setdefault(statement, []).append(row)
+
+    async def lock(self, key: str) -> None:
+        """Hold a lock on `key` until this unit of work ends: transactions that lock the same key
+        (in this service) run one after another. E.g. a victim's consent and withdrawal, which
+        travel on different topics and may be applied at once by two instances."""
+        await self.session.execute(
+            sa.text("SELECT pg_advisory_xact_lock(hashtext(:key))"),
+            {"key": f"{self._tables.schema}:{key}"},
+        )
 
     async def claim(self, events: Sequence[tuple[UUID, str]]) -> set[UUID]:
         """Inbox: which of these events have not been handled before."""

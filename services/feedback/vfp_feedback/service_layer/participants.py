@@ -16,6 +16,8 @@ from vfp_shared.storage.unit_of_work import UnitOfWork
 
 async def consent_given(uow: UnitOfWork, ctx: Context, event: ConsentGivenV1) -> None:
     """Store the consent, unless the victim withdrew after giving it."""
+    # Consent and withdrawal travel on different topics: one victim at a time.
+    await uow.lock(f"participant:{event.participant_ref}")
     withdrawn_at = await uow.session.scalar(
         sa.select(t.withdrawals.c.withdrawn_at).where(
             t.withdrawals.c.participant_ref == event.participant_ref
@@ -53,6 +55,7 @@ async def erase_participant(
     """Withdrawal: shred the victim's key, delete their testimonies, case studies and
     endorsements, unlink them from recognitions and learning actions. Aggregates are computed
     from these rows, so every aggregate not yet published no longer counts them."""
+    await uow.lock(f"participant:{participant_ref}")
     s = uow.session
     await s.execute(
         sa.delete(t.testimonies).where(t.testimonies.c.participant_ref == participant_ref)

@@ -311,6 +311,8 @@ async def pool(
 async def on_consent_given(uow: UnitOfWork, consent: Consent) -> None:
     """Into the pool, unless the victim withdrew or was excluded at or after giving this
     consent (the events travel on different topics, so an older consent may arrive late)."""
+    # Consent, withdrawal and exclusion travel on different topics: one victim at a time.
+    await uow.lock(f"participant:{consent.participant_ref}")
     repository = PoolRepository(uow.session)
     if not counts(consent, await repository.barred_since(consent.participant_ref)):
         await _audit(
@@ -332,6 +334,7 @@ async def on_candidate_excluded(
     panels not yet held (each announces it; a near one raises an alert). Nothing is erased:
     invitations and held panels stay as they were. An exclusion older than the consent in the
     pool (delivered late) changes nothing; a consent given after it counts again."""
+    await uow.lock(f"participant:{participant_ref}")
     pool_repository = PoolRepository(uow.session)
     await pool_repository.remember_exclusion(participant_ref, excluded_at)
     given_at = await pool_repository.given_at(participant_ref)
@@ -357,6 +360,7 @@ async def on_consent_withdrawn(
     """Erase the victim from the pool, every agenda and every invitation at once; each
     upcoming panel announces the removal, and a near one raises an alert on itself. The
     withdrawal is remembered, so an older consent arriving later does not bring them back."""
+    await uow.lock(f"participant:{participant_ref}")
     panels = PanelRepository(uow.session)
     for panel in await panels.with_participant(participant_ref):
         panel.remove_participant(
