@@ -135,8 +135,8 @@ async def test_the_trace_continues_across_a_publish_consume_hop(probe: ServiceRu
     incoming = envelope(
         case_closed(f"case-{run}"), traceparent=f"00-{trace_id}-00f067aa0ba902b7-01"
     )
-    async with TopicReader(platform_settings_of(probe), BenchCandidateIdentifiedV1.TOPIC) as out:
-        await publish(platform_settings_of(probe), [incoming])
+    async with TopicReader(bootstrap_of(probe), BenchCandidateIdentifiedV1.TOPIC) as out:
+        await publish(bootstrap_of(probe), [incoming])
         [outgoing] = await out.events(
             lambda e: e.data.participant_ref == f"victim-case-{run}", count=1
         )
@@ -162,7 +162,7 @@ async def relay_everything(settings: PlatformSettings, source: ServiceRuntime) -
     await producer.stop()
 
 
-def platform_settings_of(runtime: ServiceRuntime) -> str:
+def bootstrap_of(runtime: ServiceRuntime) -> str:
     return runtime.settings.kafka_bootstrap_servers
 
 
