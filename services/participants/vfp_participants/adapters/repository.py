@@ -1,6 +1,6 @@
 """Candidates and the facts screening needs, on the participants schema."""
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
@@ -11,7 +11,7 @@ from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from vfp_participants.adapters.do_not_contact import DoNotContactList
-from vfp_participants.adapters.tables import candidates, cases, history
+from vfp_participants.adapters.tables import candidates, cases, do_not_contact, history
 from vfp_participants.domain.model import Approach, Candidate, Consent, HistoryEntry, Status
 from vfp_participants.domain.screening import CaseFacts, VictimFacts
 from vfp_shared.contracts.vocabulary import (
@@ -22,6 +22,9 @@ from vfp_shared.contracts.vocabulary import (
     JusticeStatus,
     ParticipationMode,
 )
+
+# One statement object, so staged history lines of a whole batch go in one executemany.
+HISTORY_INSERT = history.insert()
 
 
 @dataclass
@@ -41,6 +44,10 @@ class CandidateRecord:
     candidate: Candidate
     sourcing: Sourcing = field(default_factory=Sourcing)
     updated_at: datetime | None = None
+    # The journey's traceparent as read with the row (None: not started); `journey_known` is
+    # False for a record not read from its row, whose journey must be looked up.
+    journey: str | None = None
+    journey_known: bool = False
 
 
 @dataclass(frozen=True)
@@ -87,27 +94,32 @@ class CandidateRepository:
 
     async def ensure_for_victim(self, victim_ref: str, source: CandidateSource) -> None:
         """The victim's one candidate, created on first sight; records the new route."""
-        await self.session.execute(
-            insert(candidates)
-            .values(
-                participant_ref=str(uuid4()),
-                victim_ref=victim_ref,
-                status=Status.PENDING.value,
-                sources=[source.value],
-            )
-            .on_conflict_do_update(
-                index_elements=[candidates.c.victim_ref],
-                set_={
-                    "sources": sa.case(
-                        (
-                            sa.literal(source.value) == sa.any_(candidates.c.sources),
-                            candidates.c.sources,
-                        ),
-                        else_=sa.func.array_append(candidates.c.sources, source.value),
-                    )
-                },
-            )
-        )
+        await self.session.execute(_ENSURE, _ensure_params(victim_ref, source))
+
+    async def ensure_for_victim_or_case(
+        self, victim_ref: str, source: CandidateSource, case_ref: str | None
+    ) -> list[CandidateRecord]:
+        """`ensure_for_victim` then `for_victim_or_case`, in one statement: the upsert returns
+        the victim's candidate (locked by the upsert), a CTE locks those claiming the case."""
+        params = _ensure_params(victim_ref, source)
+        if case_ref is None:
+            rows = await self.session.execute(_ENSURED, params)
+        else:
+            rows = await self.session.execute(_ENSURED_OR_CLAIMED, {**params, "p_case": case_ref})
+        return [_record(row) for row in rows]
+
+    async def record_closure_unless_listed(
+        self, values: dict[str, Any], digest: str
+    ) -> tuple[bool, bool]:
+        """Upsert a case's closure (an older closure never overwrites a newer one) unless the
+        victim (`digest`) is on the do-not-contact list and has no candidate; one statement.
+        Returns (listed, has a candidate). `values`: all of `CLOSURE_COLUMNS`."""
+        assert set(values) == set(CLOSURE_COLUMNS)
+        params = {f"p_{k}": v for k, v in values.items()}
+        row = (
+            await self.session.execute(_CLOSURE_UNLESS_LISTED, {**params, "p_digest": digest})
+        ).one()
+        return bool(row.listed), bool(row.has_candidate)
 
     async def add_self_referred(
         self,
@@ -162,51 +174,62 @@ class CandidateRepository:
         )
         return [_record(row) for row in rows]
 
-    async def save(self, record: CandidateRecord, trigger: str) -> list[HistoryEntry]:
-        """Write the candidate and its new history lines; returns those lines."""
+    async def save(
+        self,
+        record: CandidateRecord,
+        trigger: str,
+        *,
+        journey: str | None = None,
+        stage: Callable[[Any, dict[str, Any]], None] | None = None,
+    ) -> list[HistoryEntry]:
+        """Write the candidate and its new history lines; returns those lines. `journey`: also
+        start the candidate's journey trace. `stage`: queue the history lines to be written at
+        commit (when nothing reads them back before)."""
         c = record.candidate
-        await self.session.execute(
-            candidates.update()
-            .where(candidates.c.participant_ref == c.participant_ref)
-            .values(
-                status=c.status.value,
-                sources=[s.value for s in c.sources],
-                themes=sorted(c.themes),
-                contact_route=c.contact_route.value if c.contact_route else None,
-                supporter_ref=c.supporter_ref,
-                support_service_ref=c.support_service_ref,
-                child=c.child,
-                safeguarding=c.safeguarding,
-                reason_codes=list(c.reason_codes),
-                excluded_by_screening=c.excluded_by_screening,
-                deferred_until=c.deferred_until,
-                policy_version=c.policy_version,
-                approach=_approach_json(c.approach),
-                last_approached_at=c.last_approached_at,
-                consent=_consent_json(c.consent),
-                withdrawn_at=c.withdrawn_at,
-                updated_at=sa.func.now(),
-            )
-        )
+        values: dict[str, Any] = {
+            "p_ref": c.participant_ref,
+            "status": c.status.value,
+            "sources": [s.value for s in c.sources],
+            "themes": sorted(c.themes),
+            "contact_route": c.contact_route.value if c.contact_route else None,
+            "supporter_ref": c.supporter_ref,
+            "support_service_ref": c.support_service_ref,
+            "child": c.child,
+            "safeguarding": c.safeguarding,
+            "reason_codes": list(c.reason_codes),
+            "excluded_by_screening": c.excluded_by_screening,
+            "deferred_until": c.deferred_until,
+            "policy_version": c.policy_version,
+            "approach": _approach_json(c.approach),
+            "last_approached_at": c.last_approached_at,
+            "consent": _consent_json(c.consent),
+            "withdrawn_at": c.withdrawn_at,
+        }
+        if journey is not None:
+            values["journey_traceparent"] = journey
+        await self.session.execute(_SAVE, values)
+        if journey is not None:
+            record.journey, record.journey_known = journey, True
         written = list(c.history)
-        if written:
-            await self.session.execute(
-                history.insert(),
-                [
-                    {
-                        "participant_ref": c.participant_ref,
-                        "at": entry.at,
-                        "kind": entry.kind,
-                        "from_status": entry.from_status.value,
-                        "to_status": entry.to_status.value,
-                        "reason_codes": list(entry.reason_codes),
-                        "policy_version": entry.policy_version,
-                        "detail": entry.detail,
-                        "trigger": trigger,
-                    }
-                    for entry in written
-                ],
-            )
+        lines = [
+            {
+                "participant_ref": c.participant_ref,
+                "at": entry.at,
+                "kind": entry.kind,
+                "from_status": entry.from_status.value,
+                "to_status": entry.to_status.value,
+                "reason_codes": list(entry.reason_codes),
+                "policy_version": entry.policy_version,
+                "detail": entry.detail,
+                "trigger": trigger,
+            }
+            for entry in written
+        ]
+        if stage is not None:
+            for line in lines:
+                stage(HISTORY_INSERT, line)
+        elif lines:
+            await self.session.execute(history.insert(), lines)
         c.history.clear()
         return written
 
@@ -260,7 +283,10 @@ class CandidateRepository:
 
     # --- the facts screening needs ------------------------------------------------------------
 
-    async def facts(self, record: CandidateRecord) -> VictimFacts:
+    async def facts(
+        self, record: CandidateRecord, *, listed: dict[str, bool] | None = None
+    ) -> VictimFacts:
+        """`listed`: do-not-contact answers already known in this transaction, by digest."""
         s = record.sourcing
         conditions = []
         if s.victim_ref is not None:
@@ -268,7 +294,10 @@ class CandidateRepository:
         if s.claimed_case_ref is not None:
             conditions.append(cases.c.case_ref == s.claimed_case_ref)
         found: list[CaseFacts] = []
-        if conditions:
+        if s.victim_ref is not None and s.claimed_case_ref is None:
+            rows = await self.session.execute(_CASES_OF_VICTIM, {"p_victim": s.victim_ref})
+            found = [_case(row) for row in rows]
+        elif conditions:
             rows = await self.session.execute(
                 sa.select(cases).where(sa.or_(*conditions)).order_by(cases.c.case_ref)
             )
@@ -279,8 +308,8 @@ class CandidateRepository:
             found.append(CaseFacts(case_ref=s.claimed_case_ref))  # claimed, not yet known
         return VictimFacts(
             cases=tuple(found),
-            on_do_not_contact=await self.do_not_contact.contains(
-                self.do_not_contact.key_of(record.candidate.participant_ref, s.victim_ref)
+            on_do_not_contact=await self._listed(
+                self.do_not_contact.key_of(record.candidate.participant_ref, s.victim_ref), listed
             ),
             last_approached_at=record.candidate.last_approached_at,
             self_referred=record.candidate.self_referred,
@@ -290,21 +319,12 @@ class CandidateRepository:
             nominated_worker_ref=s.nominated_worker_ref,
         )
 
-    # --- cases -------------------------------------------------------------------------------
+    async def _listed(self, digest: str, known: dict[str, bool] | None) -> bool:
+        if known is not None and digest in known:
+            return known[digest]
+        return await self.do_not_contact.contains(digest)
 
-    async def record_closure(self, values: dict[str, Any]) -> None:
-        """Upsert a case's closure; an older closure never overwrites a newer one."""
-        statement = insert(cases).values(**values)
-        closure = {k: statement.excluded[k] for k in values if k != "case_ref"}
-        await self.session.execute(
-            statement.on_conflict_do_update(
-                index_elements=[cases.c.case_ref],
-                set_=closure,
-                where=sa.or_(
-                    cases.c.closed_at.is_(None), cases.c.closed_at <= statement.excluded.closed_at
-                ),
-            )
-        )
+    # --- cases -------------------------------------------------------------------------------
 
     async def record_reopening(self, case_ref: str, at: datetime) -> None:
         statement = insert(cases).values(case_ref=case_ref, reopened_at=at)
@@ -355,6 +375,109 @@ class CandidateRepository:
         return found
 
 
+# The hot path's statements, built once (with bind parameters) rather than per event.
+
+
+def _ensure_params(victim_ref: str, source: CandidateSource) -> dict[str, Any]:
+    return {
+        "p_ref": str(uuid4()),
+        "p_victim": victim_ref,
+        "p_sources": [source.value],
+        "p_source": source.value,
+    }
+
+
+def _ensure() -> Any:
+    source = sa.bindparam("p_source", type_=sa.Text)
+    return (
+        insert(candidates)
+        .values(
+            participant_ref=sa.bindparam("p_ref", type_=candidates.c.participant_ref.type),
+            victim_ref=sa.bindparam("p_victim", type_=candidates.c.victim_ref.type),
+            status=Status.PENDING.value,
+            sources=sa.bindparam("p_sources", type_=candidates.c.sources.type),
+        )
+        .on_conflict_do_update(
+            index_elements=[candidates.c.victim_ref],
+            set_={
+                "sources": sa.case(
+                    (source == sa.any_(candidates.c.sources), candidates.c.sources),
+                    else_=sa.func.array_append(candidates.c.sources, source),
+                )
+            },
+        )
+    )
+
+
+_ENSURE = _ensure()
+_ensured_cte = _ensure().returning(*candidates.c).cte("ensured")
+_ENSURED = sa.select(*_ensured_cte.c)
+_claimed_cte = (
+    sa.select(candidates)
+    .where(
+        candidates.c.claimed_case_ref == sa.bindparam("p_case", type_=sa.Text),
+        candidates.c.victim_ref.is_distinct_from(sa.bindparam("p_victim", type_=sa.Text)),
+    )
+    .with_for_update()
+    .cte("claimed")
+)
+_ensured_or_claimed = sa.union_all(
+    sa.select(*_ensured_cte.c), sa.select(*_claimed_cte.c)
+).subquery()
+_ENSURED_OR_CLAIMED = sa.select(*_ensured_or_claimed.c).order_by(
+    _ensured_or_claimed.c.participant_ref
+)
+
+CLOSURE_COLUMNS = (
+    "case_ref",
+    "victim_ref",
+    "oic_ref",
+    "themes",
+    "justice_status",
+    "closed_at",
+    "child",
+    "support_service_ref",
+    "support_worker_ref",
+    "safeguarding",
+)
+
+
+def _closure_unless_listed() -> Any:
+    listed = sa.exists().where(
+        do_not_contact.c.digest == sa.bindparam("p_digest", type_=do_not_contact.c.digest.type)
+    )
+    has_candidate = sa.exists().where(
+        candidates.c.victim_ref == sa.bindparam("p_victim_ref", type_=cases.c.victim_ref.type)
+    )
+    source = sa.select(
+        *(sa.bindparam(f"p_{k}", type_=cases.c[k].type).label(k) for k in CLOSURE_COLUMNS)
+    ).where(sa.or_(~listed, has_candidate))
+    statement = insert(cases).from_select(list(CLOSURE_COLUMNS), source)
+    closure = {k: statement.excluded[k] for k in CLOSURE_COLUMNS if k != "case_ref"}
+    upsert = statement.on_conflict_do_update(
+        index_elements=[cases.c.case_ref],
+        set_=closure,
+        where=sa.or_(
+            cases.c.closed_at.is_(None), cases.c.closed_at <= statement.excluded.closed_at
+        ),
+    ).cte("closure")
+    return sa.select(listed.label("listed"), has_candidate.label("has_candidate")).add_cte(upsert)
+
+
+_CLOSURE_UNLESS_LISTED = _closure_unless_listed()
+# The candidate's columns come from the parameters' keys (see `save`).
+_SAVE = (
+    candidates.update()
+    .where(candidates.c.participant_ref == sa.bindparam("p_ref", type_=sa.Text))
+    .values(updated_at=sa.func.now())
+)
+_CASES_OF_VICTIM = (
+    sa.select(cases)
+    .where(cases.c.victim_ref == sa.bindparam("p_victim", type_=sa.Text))
+    .order_by(cases.c.case_ref)
+)
+
+
 def _record(row: sa.Row[Any]) -> CandidateRecord:
     m = row._mapping
     candidate = Candidate(
@@ -384,7 +507,9 @@ def _record(row: sa.Row[Any]) -> CandidateRecord:
         declared_themes=frozenset(FocusTheme(t) for t in m["declared_themes"]),
         declared_child=m["declared_child"],
     )
-    return CandidateRecord(candidate, sourcing, m["updated_at"])
+    return CandidateRecord(
+        candidate, sourcing, m["updated_at"], m["journey_traceparent"], journey_known=True
+    )
 
 
 def _case(row: sa.Row[Any]) -> CaseFacts:

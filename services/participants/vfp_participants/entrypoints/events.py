@@ -50,24 +50,31 @@ def event_handlers(services: Services) -> dict[str, EventHandler]:
                 support_worker_ref=case.support_worker_ref,
                 safeguarding=case.safeguarding,
             ),
+            batched=True,
         )
 
     async def on_case_reopened(uow: UnitOfWork, event: Envelope[Any]) -> None:
         data: CaseReopenedV1 = event.data
         await screening.record_case_reopening(
-            uow, services, RecordCaseReopening(data.case_ref, data.reopened_at)
+            uow, services, RecordCaseReopening(data.case_ref, data.reopened_at), batched=True
         )
 
     async def on_complaint_opened(uow: UnitOfWork, event: Envelope[Any]) -> None:
         data: ComplaintOpenedV1 = event.data
         await screening.record_complaint(
-            uow, services, RecordComplaint(data.case_ref, data.complaint_ref, resolved=False)
+            uow,
+            services,
+            RecordComplaint(data.case_ref, data.complaint_ref, resolved=False),
+            batched=True,
         )
 
     async def on_complaint_resolved(uow: UnitOfWork, event: Envelope[Any]) -> None:
         data: ComplaintResolvedV1 = event.data
         await screening.record_complaint(
-            uow, services, RecordComplaint(data.case_ref, data.complaint_ref, resolved=True)
+            uow,
+            services,
+            RecordComplaint(data.case_ref, data.complaint_ref, resolved=True),
+            batched=True,
         )
 
     async def on_client_nominated(uow: UnitOfWork, event: Envelope[Any]) -> None:
@@ -82,6 +89,7 @@ def event_handlers(services: Services) -> dict[str, EventHandler]:
                 data.age_band,
                 case_ref=data.case_ref,
             ),
+            batched=True,
         )
 
     async def on_victim_flagged(uow: UnitOfWork, event: Envelope[Any]) -> None:
@@ -90,6 +98,7 @@ def event_handlers(services: Services) -> dict[str, EventHandler]:
             uow,
             services,
             FlagVictim(data.victim_ref, data.case_ref, data.flagged_by_ref, team_ref=data.team_ref),
+            batched=True,
         )
 
     return {

@@ -7,7 +7,7 @@ from copy import copy
 import sqlalchemy as sa
 
 from vfp_participants.adapters.repository import CandidateRecord
-from vfp_participants.adapters.tables import audit, self_referrals
+from vfp_participants.adapters.tables import self_referrals
 from vfp_participants.domain.screening import nomination_accepted, screen
 from vfp_participants.service_layer.commands import (
     FlagVictim,
@@ -17,8 +17,7 @@ from vfp_participants.service_layer.commands import (
     RecordComplaint,
     SelfRefer,
 )
-from vfp_participants.service_layer.unit import Actor, Services, store
-from vfp_shared.audit import record as audit_record
+from vfp_participants.service_layer.unit import Actor, Services, store, write_audit
 from vfp_shared.contracts.vocabulary import AgeBand, CandidateSource
 from vfp_shared.storage.unit_of_work import UnitOfWork
 
@@ -33,15 +32,18 @@ async def rescreen(
     why: str,
     sourcing: bool,
     actor: Actor = SYSTEM,
+    listed: dict[str, bool] | None = None,
+    batched: bool = False,
 ) -> None:
-    """Screen one (locked) candidate again and store the outcome if anything changed."""
+    """Screen one (locked) candidate again and store the outcome if anything changed.
+    `listed`: do-not-contact answers already known in this call, by digest."""
     repository = services.repository(uow)
     before = copy(record.candidate)
     now = services.clock()
-    decision = screen(await repository.facts(record), services.policy, now)
+    decision = screen(await repository.facts(record, listed=listed), services.policy, now)
     record.candidate.apply_screening(decision, now, sourcing=sourcing)
     if record.candidate != before or record.candidate.history:
-        await store(uow, services, record, actor=actor, why=why)
+        await store(uow, services, record, actor=actor, why=why, batched=batched)
 
 
 async def _victim_is_listed_without_candidate(
@@ -64,19 +66,33 @@ async def _source_victim(
     case_ref: str | None,
     why: str,
     actor: Actor,
+    listed: dict[str, bool] | None = None,
+    batched: bool = False,
 ) -> list[CandidateRecord]:
     repository = services.repository(uow)
-    await repository.ensure_for_victim(victim_ref, source)
-    records = await repository.for_victim_or_case(victim_ref, case_ref)
+    records = await repository.ensure_for_victim_or_case(victim_ref, source, case_ref)
     for record in records:
-        await rescreen(uow, services, record, why=why, sourcing=True, actor=actor)
+        await rescreen(
+            uow,
+            services,
+            record,
+            why=why,
+            sourcing=True,
+            actor=actor,
+            listed=listed,
+            batched=batched,
+        )
     return records
 
 
-async def record_case_closure(uow: UnitOfWork, services: Services, cmd: RecordCaseClosure) -> None:
-    if await _victim_is_listed_without_candidate(uow, services, cmd.victim_ref):
-        return
-    await services.repository(uow).record_closure(
+async def record_case_closure(
+    uow: UnitOfWork, services: Services, cmd: RecordCaseClosure, *, batched: bool = False
+) -> None:
+    """A victim on the do-not-contact list (or who withdrew) without a candidate is not sourced
+    again (nor is the closure recorded): checked and recorded in one statement."""
+    repository = services.repository(uow)
+    digest = repository.do_not_contact.digest("victim", cmd.victim_ref)
+    listed, has_candidate = await repository.record_closure_unless_listed(
         {
             "case_ref": cmd.case_ref,
             "victim_ref": cmd.victim_ref,
@@ -88,8 +104,11 @@ async def record_case_closure(uow: UnitOfWork, services: Services, cmd: RecordCa
             "support_service_ref": cmd.support_service_ref,
             "support_worker_ref": cmd.support_worker_ref,
             "safeguarding": cmd.safeguarding,
-        }
+        },
+        digest,
     )
+    if listed and not has_candidate:
+        return
     await _source_victim(
         uow,
         services,
@@ -98,33 +117,44 @@ async def record_case_closure(uow: UnitOfWork, services: Services, cmd: RecordCa
         case_ref=cmd.case_ref,
         why="force.case-closed",
         actor=SYSTEM,
+        listed={digest: listed},
+        batched=batched,
     )
 
 
-async def _case_news(uow: UnitOfWork, services: Services, case_ref: str, why: str) -> None:
+async def _case_news(
+    uow: UnitOfWork, services: Services, case_ref: str, why: str, *, batched: bool
+) -> None:
     repository = services.repository(uow)
     victim_ref = await repository.victim_of(case_ref)
     for record in await repository.for_victim_or_case(victim_ref, case_ref):
-        await rescreen(uow, services, record, why=why, sourcing=False)
+        await rescreen(uow, services, record, why=why, sourcing=False, batched=batched)
 
 
 async def record_case_reopening(
-    uow: UnitOfWork, services: Services, cmd: RecordCaseReopening
+    uow: UnitOfWork, services: Services, cmd: RecordCaseReopening, *, batched: bool = False
 ) -> None:
     await services.repository(uow).record_reopening(cmd.case_ref, cmd.reopened_at)
-    await _case_news(uow, services, cmd.case_ref, "force.case-reopened")
+    await _case_news(uow, services, cmd.case_ref, "force.case-reopened", batched=batched)
 
 
-async def record_complaint(uow: UnitOfWork, services: Services, cmd: RecordComplaint) -> None:
+async def record_complaint(
+    uow: UnitOfWork, services: Services, cmd: RecordComplaint, *, batched: bool = False
+) -> None:
     await services.repository(uow).record_complaint(
         cmd.case_ref, cmd.complaint_ref, resolved=cmd.resolved
     )
     why = "force.complaint-resolved" if cmd.resolved else "force.complaint-opened"
-    await _case_news(uow, services, cmd.case_ref, why)
+    await _case_news(uow, services, cmd.case_ref, why, batched=batched)
 
 
 async def nominate_client(
-    uow: UnitOfWork, services: Services, cmd: NominateClient, *, actor: Actor = SYSTEM
+    uow: UnitOfWork,
+    services: Services,
+    cmd: NominateClient,
+    *,
+    actor: Actor = SYSTEM,
+    batched: bool = False,
 ) -> CandidateRecord | None:
     """A commissioned service puts a client forward; None when the victim may not be sourced.
     A nomination never takes a victim from the service already supporting them: it is only
@@ -140,10 +170,11 @@ async def nominate_client(
             record.candidate.note(
                 "nomination_ignored", services.clock(), {"reason": "supported_by_another_service"}
             )
-            await store(uow, services, record, actor=actor, why="support.client-nominated: ignored")
+            why = "support.client-nominated: ignored"
+            await store(uow, services, record, actor=actor, why=why, batched=batched)
             ref = record.candidate.participant_ref
             by = f"support.client-nominated by {cmd.service_ref}"
-            await audit_record(uow.session, audit, actor, "nomination:ignored", ref, by)
+            await write_audit(uow, actor, "nomination:ignored", ref, by, batched=batched)
             return record
     await repository.ensure_for_victim(cmd.victim_ref, CandidateSource.SUPPORT_NOMINATION)
     await repository.record_nomination(
@@ -159,12 +190,18 @@ async def nominate_client(
         case_ref=None,
         why="support.client-nominated",
         actor=actor,
+        batched=batched,
     )
     return records[0] if records else None
 
 
 async def flag_victim(
-    uow: UnitOfWork, services: Services, cmd: FlagVictim, *, actor: Actor = SYSTEM
+    uow: UnitOfWork,
+    services: Services,
+    cmd: FlagVictim,
+    *,
+    actor: Actor = SYSTEM,
+    batched: bool = False,
 ) -> CandidateRecord | None:
     """Staff flag a victim about one of their cases: that case must be known closed before the
     victim is screened. Who flagged (and their team) goes in the audit log."""
@@ -179,14 +216,14 @@ async def flag_victim(
         case_ref=None,
         why="staff.victim-flagged",
         actor=actor,
+        batched=batched,
     )
     flagged_by = f"staff.victim-flagged by {cmd.flagged_by_ref}"
     if cmd.team_ref is not None:
         flagged_by += f" of team {cmd.team_ref}"
     for record in records:
-        await audit_record(
-            uow.session, audit, actor, "flag", record.candidate.participant_ref, flagged_by
-        )
+        ref = record.candidate.participant_ref
+        await write_audit(uow, actor, "flag", ref, flagged_by, batched=batched)
     return records[0] if records else None
 
 

@@ -13,7 +13,6 @@ from vfp_participants.adapters.do_not_contact import DoNotContactList
 from vfp_participants.adapters.outgoing import contract_for
 from vfp_participants.adapters.repository import CandidateRecord, CandidateRepository
 from vfp_participants.adapters.tables import audit, candidates
-from vfp_participants.domain.model import Candidate
 from vfp_participants.domain.screening import ScreeningPolicy
 from vfp_shared.audit import record as audit_record
 from vfp_shared.auth import Principal
@@ -39,34 +38,90 @@ class Services:
         )
 
 
+# One statement object, so staged audit lines of a whole batch go in one executemany.
+AUDIT_INSERT = audit.insert()
+
+
+async def write_audit(
+    uow: UnitOfWork, actor: Actor, action: str, subject_ref: str, why: str, *, batched: bool
+) -> None:
+    """An audit line, as `vfp_shared.audit.record` writes it; `batched` (a consumer's batch,
+    where every audit line is staged, so they keep their order and nothing reads them back):
+    queued to be written at commit."""
+    if not batched:
+        await audit_record(uow.session, audit, actor, action, subject_ref, why)
+        return
+    if isinstance(actor, Principal):
+        who, roles, org = actor.subject, ",".join(sorted(actor.roles)), actor.organisation
+    else:
+        who, roles, org = actor, "system", None
+    uow.stage(
+        AUDIT_INSERT,
+        {
+            "actor": who,
+            "actor_roles": roles,
+            "organisation": org,
+            "action": action,
+            "subject_ref": subject_ref,
+            "reason": why,
+        },
+    )
+
+
 async def store(
-    uow: UnitOfWork, services: Services, record: CandidateRecord, *, actor: Actor, why: str
+    uow: UnitOfWork,
+    services: Services,
+    record: CandidateRecord,
+    *,
+    actor: Actor,
+    why: str,
+    batched: bool = False,
 ) -> None:
     """Save the candidate, audit each change, and queue its events (all in the caller's
-    transaction, so they commit or vanish together)."""
+    transaction, so they commit or vanish together). `batched`: in a consumer's batch, where
+    history and audit lines are staged to be written at commit."""
     repository = services.repository(uow)
-    written = await repository.save(record, trigger=why)
     candidate = record.candidate
+    journey = await _journey_of(uow, record) if candidate.events else None
+    # A journey that starts with the current trace is written with the candidate itself.
+    starts_here = current_traceparent() if candidate.events and journey is None else None
+    written = await repository.save(
+        record, trigger=why, journey=starts_here, stage=uow.stage if batched else None
+    )
     for entry in written:
-        await audit_record(
-            uow.session,
-            audit,
+        await write_audit(
+            uow,
             actor,
             f"{entry.kind}:{entry.from_status.value}->{entry.to_status.value}",
             candidate.participant_ref,
             why,
+            batched=batched,
         )
     if candidate.events:
-        await _emit_on_the_journey(uow, services, candidate)
+        await _emit_on_the_journey(uow, services, record, journey, started=starts_here is not None)
     candidate.events.clear()
 
 
-async def _emit_on_the_journey(uow: UnitOfWork, services: Services, candidate: Candidate) -> None:
+async def _journey_of(uow: UnitOfWork, record: CandidateRecord) -> str | None:
+    if record.journey_known:
+        return record.journey
+    column = candidates.c.journey_traceparent
+    where = candidates.c.participant_ref == record.candidate.participant_ref
+    journey: str | None = await uow.session.scalar(sa.select(column).where(where))
+    return journey
+
+
+async def _emit_on_the_journey(
+    uow: UnitOfWork,
+    services: Services,
+    record: CandidateRecord,
+    journey: str | None,
+    *,
+    started: bool,
+) -> None:
     """One victim's journey is one trace: it starts with the event (or request) that first
     brought them forward, and every later step's events continue it, whoever records them."""
-    column = candidates.c.journey_traceparent
-    where = candidates.c.participant_ref == candidate.participant_ref
-    journey = await uow.session.scalar(sa.select(column).where(where))
+    candidate = record.candidate
     context: AbstractContextManager[object]
     if journey is not None:
         context = span_from("participants step", journey, SpanKind.INTERNAL)
@@ -77,7 +132,10 @@ async def _emit_on_the_journey(uow: UnitOfWork, services: Services, candidate: C
     with context:
         for event in candidate.events:
             uow.emit(contract_for(candidate, event, services.policy.version))
-        if journey is None:
+        if journey is None and not started:
+            traceparent = current_traceparent()
+            where = candidates.c.participant_ref == candidate.participant_ref
             await uow.session.execute(
-                sa.update(candidates).where(where).values(journey_traceparent=current_traceparent())
+                sa.update(candidates).where(where).values(journey_traceparent=traceparent)
             )
+            record.journey, record.journey_known = traceparent, True
