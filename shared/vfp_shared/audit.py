@@ -1,6 +1,8 @@
 """The append-only audit log: who consulted, changed, disclosed or erased a victim's record,
 when and why. Lives in each service's schema; a trigger refuses UPDATE and DELETE."""
 
+from collections.abc import Sequence
+
 import sqlalchemy as sa
 from alembic.operations import Operations
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -38,6 +40,22 @@ def create_audit_table(op: Operations, table: sa.Table) -> None:
     )
 
 
+def entry(who: Principal | str, action: str, subject_ref: str, reason: str) -> dict[str, object]:
+    """One audit row's values (for `record`, `record_many`, or a unit of work's `stage`)."""
+    if isinstance(who, Principal):
+        actor, roles, org = who.subject, ",".join(sorted(who.roles)), who.organisation
+    else:
+        actor, roles, org = who, "system", None
+    return {
+        "actor": actor,
+        "actor_roles": roles,
+        "organisation": org,
+        "action": action,
+        "subject_ref": subject_ref,
+        "reason": reason,
+    }
+
+
 async def record(
     session: AsyncSession,
     table: sa.Table,
@@ -47,17 +65,19 @@ async def record(
     reason: str,
 ) -> None:
     """Write one audit entry in the caller's transaction (so it commits with the access)."""
-    if isinstance(who, Principal):
-        actor, roles, org = who.subject, ",".join(sorted(who.roles)), who.organisation
-    else:
-        actor, roles, org = who, "system", None
-    await session.execute(
-        table.insert().values(
-            actor=actor,
-            actor_roles=roles,
-            organisation=org,
-            action=action,
-            subject_ref=subject_ref,
-            reason=reason,
+    await session.execute(table.insert().values(entry(who, action, subject_ref, reason)))
+
+
+async def record_many(
+    session: AsyncSession,
+    table: sa.Table,
+    who: Principal | str,
+    action: str,
+    subject_refs: Sequence[str],
+    reason: str,
+) -> None:
+    """One audit entry per record (e.g. each row of a list someone read), in one statement."""
+    if subject_refs:
+        await session.execute(
+            table.insert(), [entry(who, action, ref, reason) for ref in subject_refs]
         )
-    )

@@ -9,8 +9,6 @@ from zoneinfo import ZoneInfo
 
 import httpx
 import pytest
-from aiokafka import AIOKafkaConsumer, TopicPartition
-from aiokafka.admin import AIOKafkaAdminClient
 from notifications_fixtures import Clock, Directory
 from notifications_stand_ins import HttpStandIn, Mailbox, http_stand_in, smtp_server
 
@@ -18,6 +16,7 @@ from vfp_notifications.bootstrap import Notifications, build
 from vfp_notifications.settings import NotificationsSettings
 from vfp_shared.auth import Role, issue_token
 from vfp_shared.settings import PlatformSettings
+from vfp_shared.testing import start_group_at_end
 
 
 @pytest.fixture(scope="session")
@@ -71,37 +70,10 @@ def settings(
 TEST_GROUP = "notifications-tests"
 
 
-async def start_at_the_end(bootstrap_servers: str, group: str, topics: list[str]) -> None:
-    admin = AIOKafkaAdminClient(bootstrap_servers=bootstrap_servers)
-    await admin.start()
-    try:
-        described = await admin.describe_topics(topics)
-    finally:
-        await admin.close()
-    partitions = [
-        TopicPartition(topic["topic"], partition["partition"])
-        for topic in described
-        if topic["error_code"] == 0
-        for partition in topic["partitions"]
-    ]
-    consumer = AIOKafkaConsumer(
-        bootstrap_servers=bootstrap_servers, group_id=group, enable_auto_commit=False
-    )
-    await consumer.start()
-    try:
-        if partitions:
-            consumer.assign(partitions)
-            await consumer.commit(await consumer.end_offsets(partitions))
-    finally:
-        await consumer.stop()
-
-
 @pytest.fixture(scope="session")
 async def service(settings: NotificationsSettings, clock: Clock) -> AsyncIterator[Notifications]:
     service = build(settings, clock=clock, group=TEST_GROUP)
-    await start_at_the_end(
-        settings.kafka_bootstrap_servers, TEST_GROUP, list(service.runtime.consumer.handlers)
-    )
+    await start_group_at_end(settings, TEST_GROUP, *service.runtime.consumer.handlers)
     async with service.running():
         yield service
 

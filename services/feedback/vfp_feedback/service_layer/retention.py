@@ -13,7 +13,7 @@ import sqlalchemy as sa
 
 from vfp_feedback.adapters import tables as t
 from vfp_feedback.service_layer.context import Context
-from vfp_shared.audit import record
+from vfp_shared.audit import record, record_many
 from vfp_shared.storage.unit_of_work import UnitOfWork
 
 SYSTEM = "system"
@@ -92,21 +92,9 @@ async def purge(uow: UnitOfWork, ctx: Context) -> Purged:
         {*testimonies, *case_studies, *endorsements}
         | {row.participant_ref for row in recognitions if row.participant_ref is not None}
     )
-    if participants:
-        await s.execute(
-            ctx.audit.insert(),
-            [
-                {
-                    "actor": SYSTEM,
-                    "actor_roles": "system",  # as vfp_shared.audit.record writes it
-                    "organisation": None,
-                    "action": "retention:purge",
-                    "subject_ref": ref,
-                    "reason": f"recorded more than {days} days ago",
-                }
-                for ref in participants
-            ],
-        )
+    await record_many(
+        s, ctx.audit, SYSTEM, "retention:purge", participants, f"recorded more than {days} days ago"
+    )
     for panel_ref in sorted({row.panel_ref for row in survey_texts}):
         await record(
             s,

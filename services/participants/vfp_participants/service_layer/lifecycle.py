@@ -15,6 +15,7 @@ from vfp_participants.domain.model import ExclusionReason
 from vfp_participants.service_layer.screening import read_self_referral, rescreen
 from vfp_participants.service_layer.unit import Services, store
 from vfp_shared.audit import record as audit_record
+from vfp_shared.audit import record_many
 from vfp_shared.auth import Principal, Role
 from vfp_shared.contracts.vocabulary import ConsentScope, ContactRoute, ParticipationMode
 from vfp_shared.storage.unit_of_work import UnitOfWork
@@ -73,30 +74,10 @@ async def list_candidates(
             return []  # a support service's token without its organisation sees no one
         where = replace(where, support_service_ref=principal.organisation)
     found = await services.repository(uow).search(where)
-    await _audit_each(uow, principal, "list", [r.candidate.participant_ref for r in found], purpose)
-    return found
-
-
-async def _audit_each(
-    uow: UnitOfWork, principal: Principal, action: str, subject_refs: list[str], reason: str
-) -> None:
-    """One audit line per record shown, in one statement."""
-    if not subject_refs:
-        return
-    await uow.session.execute(
-        audit.insert(),
-        [
-            {
-                "actor": principal.subject,
-                "actor_roles": ",".join(sorted(principal.roles)),
-                "organisation": principal.organisation,
-                "action": action,
-                "subject_ref": ref,
-                "reason": reason,
-            }
-            for ref in subject_refs
-        ],
+    await record_many(
+        uow.session, audit, principal, "list", [r.candidate.participant_ref for r in found], purpose
     )
+    return found
 
 
 # --- the steps -------------------------------------------------------------------------------
@@ -217,8 +198,9 @@ async def list_do_not_contact(
     """The list, one audit line per entry shown: the participant, or for an entry without one
     (a withdrawn participant, a victim never sourced) the entry's digest."""
     entries = await services.repository(uow).do_not_contact.entries(limit, offset)
-    await _audit_each(
-        uow,
+    await record_many(
+        uow.session,
+        audit,
         principal,
         "do_not_contact:read",
         [entry.participant_ref or f"do-not-contact:{entry.digest}" for entry in entries],

@@ -14,6 +14,7 @@ from vfp_participants.adapters.outgoing import contract_for
 from vfp_participants.adapters.repository import CandidateRecord, CandidateRepository
 from vfp_participants.adapters.tables import audit, candidates
 from vfp_participants.domain.screening import ScreeningPolicy
+from vfp_shared.audit import entry as audit_entry
 from vfp_shared.audit import record as audit_record
 from vfp_shared.auth import Principal
 from vfp_shared.crypto import Vault
@@ -51,21 +52,7 @@ async def write_audit(
     if not batched:
         await audit_record(uow.session, audit, actor, action, subject_ref, why)
         return
-    if isinstance(actor, Principal):
-        who, roles, org = actor.subject, ",".join(sorted(actor.roles)), actor.organisation
-    else:
-        who, roles, org = actor, "system", None
-    uow.stage(
-        AUDIT_INSERT,
-        {
-            "actor": who,
-            "actor_roles": roles,
-            "organisation": org,
-            "action": action,
-            "subject_ref": subject_ref,
-            "reason": why,
-        },
-    )
+    uow.stage(AUDIT_INSERT, audit_entry(actor, action, subject_ref, why))
 
 
 async def store(
