@@ -119,7 +119,7 @@ kafka_pid() { # prints the broker pid if our broker is running
   pid=$(<"$KAFKA_PID_FILE")
   [[ $pid =~ ^[0-9]+$ ]] || return 1
   # Guard against pid reuse: the process must be a broker using our config file.
-  if kill -0 "$pid" 2>/dev/null && tr '\0' ' ' <"/proc/$pid/cmdline" 2>/dev/null | grep -qF "kafka.Kafka $KAFKA_PROPS"; then
+  if kill -0 "$pid" 2>/dev/null && { tr '\0' ' ' <"/proc/$pid/cmdline"; } 2>/dev/null | grep -qF "kafka.Kafka $KAFKA_PROPS"; then
     echo "$pid"
     return 0
   fi
@@ -345,7 +345,7 @@ pg_clear_stale_locks() {
   for f in "$PG_DATA/postmaster.pid" "$PG_SOCKET_DIR/.s.PGSQL.$PG_PORT.lock"; do
     [[ -f $f ]] || continue
     pid=$(head -n 1 "$f" 2>/dev/null) || pid=
-    if [[ $pid =~ ^[0-9]+$ ]] && tr '\0' ' ' <"/proc/$pid/cmdline" 2>/dev/null | grep -qF -- "-D $PG_DATA"; then
+    if [[ $pid =~ ^[0-9]+$ ]] && { tr '\0' ' ' <"/proc/$pid/cmdline"; } 2>/dev/null | grep -qF -- "-D $PG_DATA"; then
       continue
     fi
     say "postgres: removing stale $f (pid ${pid:-?} is not this cluster's server)"

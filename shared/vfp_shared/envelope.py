@@ -43,21 +43,25 @@ class Envelope(Generic[C]):
     def subject(self) -> str:
         return self.data.partition_key()
 
-    def kafka_headers(self) -> list[tuple[str, bytes]]:
-        headers = [
-            ("ce_specversion", SPEC_VERSION),
-            ("ce_id", str(self.id)),
-            ("ce_type", self.type),
-            ("ce_source", self.source),
-            ("ce_time", self.time.isoformat()),
-            ("ce_subject", self.subject),
-            ("ce_schemaversion", str(self.data.VERSION)),
-            ("ce_dataschema", f"urn:vfp:contract:{self.topic}"),
-            ("content-type", CONTENT_TYPE),
-        ]
+    def attributes(self) -> dict[str, str]:
+        """The CloudEvents attributes as Kafka header names and text values."""
+        headers = {
+            "ce_specversion": SPEC_VERSION,
+            "ce_id": str(self.id),
+            "ce_type": self.type,
+            "ce_source": self.source,
+            "ce_time": self.time.isoformat(),
+            "ce_subject": self.subject,
+            "ce_schemaversion": str(self.data.VERSION),
+            "ce_dataschema": f"urn:vfp:contract:{self.topic}",
+            "content-type": CONTENT_TYPE,
+        }
         if self.traceparent:
-            headers.append((TRACEPARENT, self.traceparent))
-        return [(name, value.encode()) for name, value in headers]
+            headers[TRACEPARENT] = self.traceparent
+        return headers
+
+    def kafka_headers(self) -> list[tuple[str, bytes]]:
+        return [(name, value.encode()) for name, value in self.attributes().items()]
 
     def kafka_value(self) -> bytes:
         return self.data.model_dump_json().encode()

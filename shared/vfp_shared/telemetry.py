@@ -5,8 +5,8 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import IO
 
-from opentelemetry import context as otel_context
 from opentelemetry import trace
+from opentelemetry.context import Context
 from opentelemetry.sdk.resources import Resource
 from opentelemetry.sdk.trace import ReadableSpan, TracerProvider
 from opentelemetry.sdk.trace.export import BatchSpanProcessor, SpanExporter, SpanExportResult
@@ -95,14 +95,23 @@ def configure_tracing(
     return provider
 
 
+# A proxy until `configure_tracing` installs the provider, then the real tracer: fetched once,
+# because `get_tracer` builds a new tracer on every call and spans start on every event.
+_TRACER = trace.get_tracer(TRACER_NAME)
+_ROOT = Context()
+
+
 def tracer() -> trace.Tracer:
-    return trace.get_tracer(TRACER_NAME)
+    return _TRACER
 
 
 def current_traceparent() -> str | None:
-    carrier: dict[str, str] = {}
-    PROPAGATOR.inject(carrier)
-    return carrier.get("traceparent")
+    """The W3C traceparent of the current span (what the propagator would inject), formatted
+    directly: it is read for every event a service emits."""
+    context = trace.get_current_span().get_span_context()
+    if not context.is_valid:
+        return None
+    return f"00-{context.trace_id:032x}-{context.span_id:016x}-{context.trace_flags:02x}"
 
 
 @contextmanager
@@ -110,10 +119,8 @@ def span_from(
     name: str, traceparent: str | None, kind: SpanKind, attributes: Mapping[str, str] | None = None
 ) -> Iterator[Span]:
     """A span whose parent is the given W3C traceparent (from an event), made current."""
-    parent = PROPAGATOR.extract({"traceparent": traceparent} if traceparent else {})
-    token = otel_context.attach(parent)
-    try:
-        with tracer().start_as_current_span(name, kind=kind, attributes=attributes) as span:
-            yield span
-    finally:
-        otel_context.detach(token)
+    # No traceparent: a new trace (the journey starts here), not a child of whatever is current.
+    parent = PROPAGATOR.extract({"traceparent": traceparent}) if traceparent else _ROOT
+    span = _TRACER.start_span(name, context=parent, kind=kind, attributes=attributes)
+    with trace.use_span(span, end_on_exit=True):
+        yield span

@@ -94,9 +94,7 @@ class UnitOfWork:
             topics.append(envelope.topic)
             keys.append(key)
             slots.append(zlib.crc32(key.encode()) % OUTBOX_SLOTS)
-            headers.append(
-                json.dumps({name: value.decode() for name, value in envelope.kafka_headers()})
-            )
+            headers.append(json.dumps(envelope.attributes()))
             payloads.append(envelope.kafka_value())
         connection = await self.session.connection()
         await connection.exec_driver_sql(self._tables.insert_outbox_sql, columns)
