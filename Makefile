@@ -24,8 +24,12 @@ down: ## stop Kafka and PostgreSQL
 status: ## show whether Kafka and PostgreSQL run
 	@deploy/stack.sh status
 
-test: install up lint ## lint, then every test against the real Kafka and PostgreSQL
-	@eval "$$(deploy/stack.sh env)" && $(UV) run pytest
+# Targets that need the servers run through deploy/with-stack.sh: the local stack (started when
+# needed), or the servers KAFKA_BOOTSTRAP_SERVERS and DATABASE_URL name when both are set.
+STACK := deploy/with-stack.sh
+
+test: install lint ## lint, then every test against the real Kafka and PostgreSQL
+	@$(STACK) $(UV) run pytest
 
 lint: install ## ruff and mypy
 	@$(UV) run ruff check .
@@ -33,18 +37,18 @@ lint: install ## ruff and mypy
 	@$(UV) run mypy
 	@for service in services/*/; do $(UV) run mypy "$$service" || exit 1; done
 
-bench: install up ## events/s through the whole pipeline next to a raw aiokafka+asyncpg loop
-	@eval "$$(deploy/stack.sh env)" && $(UV) run python -m vfp_bench
+bench: install ## events/s through the whole pipeline next to a raw aiokafka+asyncpg loop
+	@$(STACK) $(UV) run python -m vfp_bench
 
 contracts: install ## snapshot the schema of new event contracts and regenerate the AsyncAPI docs
 	@$(UV) run python -m vfp_shared.contracts.snapshot
 	@$(UV) run python -m vfp_shared.asyncapi_docs
 
-run: install up ## bring up the whole platform, run a panel cycle, keep it up until Ctrl-C
-	@eval "$$(deploy/stack.sh env)" && $(UV) run vfp run
+run: install ## bring up the whole platform, run a panel cycle, keep it up until Ctrl-C
+	@$(STACK) $(UV) run vfp run
 
-demo: install up ## run one panel cycle end to end and exit (0 only if every stage completed)
-	@eval "$$(deploy/stack.sh env)" && $(UV) run vfp demo
+demo: install ## run one panel cycle end to end and exit (0 only if every stage completed)
+	@$(STACK) $(UV) run vfp demo
 
 clean: ## stop the stack and delete its state
 	@deploy/stack.sh reset

@@ -109,6 +109,17 @@ take_lock() {
 
 # ----------------------------------------------------------------------------- Kafka
 
+apt_install() { # apt_install WHAT PACKAGE...: install Debian packages when missing (root only)
+  local what=$1
+  shift
+  is_root || die "$what not found; install the Debian package(s) '$*' (needs root), then run again"
+  say "installing the Debian package(s) '$*' ($what not found)..."
+  export DEBIAN_FRONTEND=noninteractive
+  apt-get update -qq >>"$LOG_DIR/apt.log" 2>&1 || { tail_log "$LOG_DIR/apt.log"; die "apt-get update failed"; }
+  apt-get install -y -qq --no-install-recommends "$@" >>"$LOG_DIR/apt.log" 2>&1 \
+    || { tail_log "$LOG_DIR/apt.log"; die "apt-get install $* failed (log: $LOG_DIR/apt.log)"; }
+}
+
 java_bin() {
   if [[ -n ${JAVA_HOME:-} && -x $JAVA_HOME/bin/java ]]; then echo "$JAVA_HOME/bin/java"; else command -v java || true; fi
 }
@@ -133,7 +144,7 @@ kafka_fetch_jars() {
   if [[ -d $KAFKA_LIB && -f $KAFKA_CACHE/lib.stamp && $(<"$KAFKA_CACHE/lib.stamp") == "$want" ]]; then
     return 0
   fi
-  command -v mvn >/dev/null || die "mvn not found: Maven is needed to fetch Kafka from Maven Central"
+  command -v mvn >/dev/null || apt_install "Maven (fetches Kafka from Maven Central)" maven
   t0=$(now)
   say "kafka: resolving jars from Maven Central (first run only)..."
   mkdir -p "$KAFKA_CACHE"
@@ -241,7 +252,10 @@ kafka_up() {
   fi
   rm -f "$KAFKA_PID_FILE"
   java=$(java_bin)
-  [[ -n $java ]] || die "java not found (Kafka 4.x needs Java 17+)"
+  if [[ -z $java ]]; then
+    apt_install "Java 17+ (Kafka 4.x runs on it)" openjdk-17-jre-headless
+    java=$(java_bin)
+  fi
   kafka_fetch_jars
   for p in "$KAFKA_PORT" "$KAFKA_CONTROLLER_PORT"; do
     ! port_open "$p" || die "kafka: port $p is already in use by another process (set VFP_KAFKA_PORT)"
@@ -312,12 +326,7 @@ pg_bin_dir() {
 
 pg_ensure_installed() {
   pg_bin_dir >/dev/null && return 0
-  is_root || die "PostgreSQL server binaries not found in /usr/lib/postgresql/*/bin; install the 'postgresql' package (needs root)"
-  say "postgres: installing the 'postgresql' package (not found)..."
-  export DEBIAN_FRONTEND=noninteractive
-  apt-get update -qq >"$LOG_DIR/apt.log" 2>&1 || { tail_log "$LOG_DIR/apt.log"; die "apt-get update failed"; }
-  apt-get install -y -qq --no-install-recommends postgresql >>"$LOG_DIR/apt.log" 2>&1 \
-    || { tail_log "$LOG_DIR/apt.log"; die "apt-get install postgresql failed"; }
+  apt_install "PostgreSQL server binaries (/usr/lib/postgresql/*/bin)" postgresql
   pg_bin_dir >/dev/null || die "postgresql installed but no /usr/lib/postgresql/*/bin/initdb found"
 }
 

@@ -1,5 +1,6 @@
 """`vfp lag`: how far each consumer group is behind, per topic (summed over partitions)."""
 
+import importlib
 from collections.abc import Sequence
 from dataclasses import asdict, dataclass
 from typing import Annotated
@@ -42,7 +43,10 @@ async def consumer_lag(
         for group in groups:
             offsets = await admin.list_consumer_group_offsets(group)
             committed[group] = {tp: meta.offset for tp, meta in offsets.items()}
+        # A service's group also lags on a topic it has never committed on (a stuck consumer).
+        subscribed = {group: subscribed_topics(group) for group in groups}
         topics = {tp.topic for offsets in committed.values() for tp in offsets}
+        topics |= {topic for found in subscribed.values() for topic in found}
         partitions = await topic_partitions(admin, topics)
     every = [tp for tps in partitions.values() for tp in tps]
     beginning: dict[TopicPartition, int] = {}
@@ -53,7 +57,7 @@ async def consumer_lag(
     result: list[TopicLag] = []
     for group in groups:
         offsets = committed[group]
-        group_topics = sorted({tp.topic for tp in offsets})
+        group_topics = sorted({tp.topic for tp in offsets} | subscribed[group])
         if not group_topics:
             result.append(TopicLag(group, None))
         for topic in group_topics:
@@ -66,6 +70,14 @@ async def consumer_lag(
             behind = sum(max(end.get(tp, 0) - position[tp], 0) for tp in tps)
             result.append(TopicLag(group, topic, len(tps), done, ends, behind))
     return result
+
+
+def subscribed_topics(group: str) -> set[str]:
+    """The topics a service's consumer group reads (none for a group that is not a service's)."""
+    if group not in SERVICES:
+        return set()
+    bootstrap = importlib.import_module(f"vfp_{group}.bootstrap")
+    return set(bootstrap.build_runtime(PlatformSettings()).consumer.handlers)
 
 
 def lag(

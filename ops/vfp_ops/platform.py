@@ -6,7 +6,9 @@ import asyncio
 import contextlib
 import logging
 import os
+import shutil
 import signal
+import socket
 import sys
 import time
 from collections.abc import AsyncIterator, Mapping
@@ -29,6 +31,12 @@ SERVICES: Mapping[str, int] = {
 }
 READY_TIMEOUT_S = 90.0
 RESTART_BACKOFF_S = (1.0, 2.0, 5.0, 10.0)
+# A service's own clean stop may take its dispatcher's 30 s plus the relay's drain.
+STOP_GRACE_S = 45.0
+
+
+class PortInUse(RuntimeError):
+    """A service's port is taken by another process."""
 
 
 @dataclass
@@ -87,6 +95,11 @@ class Platform:
 
     @asynccontextmanager
     async def running(self) -> AsyncIterator["Platform"]:
+        self._check_ports_free()
+        # Mail and traces are this run's (an earlier run's would be read again and again);
+        # logs are kept, appended to.
+        for folder in ("traces", "mail"):
+            shutil.rmtree(self.run_dir / folder, ignore_errors=True)
         for folder in ("logs", "traces", "mail"):
             (self.run_dir / folder).mkdir(parents=True, exist_ok=True)
         self.mailbox = Mailbox(self.run_dir / "mail")
@@ -113,6 +126,19 @@ class Platform:
             await self._stop_all()
             self.mailbox.stop()
 
+    def _check_ports_free(self) -> None:
+        """Refuse to start beside services already listening (an earlier run left running?):
+        we would otherwise talk to those and not to ours."""
+        for offset, name in enumerate(SERVICES):
+            port = self.base_port + offset
+            with socket.socket() as probe:
+                probe.settimeout(0.5)
+                if probe.connect_ex(("127.0.0.1", port)) == 0:
+                    raise PortInUse(
+                        f"port {port} (for {name}) is already in use: is a platform from an "
+                        "earlier run still up? (`vfp status`; stop it, then start again)"
+                    )
+
     async def _spawn(self, service: ServiceProcess) -> None:
         assert self.mailbox is not None
         env = self._environment(service.name, service.port, self.mailbox.port)
@@ -138,8 +164,11 @@ class Platform:
                 return
             pause = RESTART_BACKOFF_S[min(service.restarts, len(RESTART_BACKOFF_S) - 1)]
             log.warning(
-                "service exited; restarting",
-                extra={"service_name": service.name, "exit_code": code, "pause_s": pause},
+                "%s exited with code %s; restarting it in %.0fs (log: %s)",
+                service.name,
+                code,
+                pause,
+                service.log_path,
             )
             service.restarts += 1
             await asyncio.sleep(pause)
@@ -163,7 +192,7 @@ class Platform:
                     await asyncio.sleep(0.2)
         return took
 
-    async def _stop_all(self, grace_s: float = 25.0) -> None:
+    async def _stop_all(self, grace_s: float = STOP_GRACE_S) -> None:
         """SIGTERM (graceful: the consumer drains, the relay flushes), then SIGKILL."""
         alive = [
             s.process for s in self.services.values() if s.process and s.process.returncode is None

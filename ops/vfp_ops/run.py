@@ -6,6 +6,7 @@ import asyncio
 import contextlib
 import signal
 import time
+from collections.abc import AsyncIterator
 from pathlib import Path
 from typing import Annotated
 
@@ -14,13 +15,13 @@ from rich.console import Console
 from rich.table import Table
 
 from vfp_ops.platform import Platform
+from vfp_ops.simulator.commands import FeedRate, FeedSize, print_result
+from vfp_ops.simulator.outcome import CycleResult
 from vfp_shared.settings import PlatformSettings
 
 console = Console()
 RUN_DIR = Path("var/run")
 
-FeedSize = Annotated[int, typer.Option("--size", help="case-closed events in the force feed")]
-FeedRate = Annotated[float, typer.Option("--rate", help="events per second the force publishes")]
 RunDir = Annotated[Path, typer.Option("--run-dir", help="where logs, traces and mail go")]
 
 
@@ -37,29 +38,58 @@ def demo(size: FeedSize = 200, rate: FeedRate = 100.0, run_dir: RunDir = RUN_DIR
 
 
 async def _main(size: int, rate: float, run_dir: Path, *, keep_running: bool) -> bool:
+    """The cycle's verdict. SIGTERM or SIGHUP at any point stops the services cleanly (as
+    Ctrl-C does), so none is left running behind us."""
     from vfp_ops.simulator.cycle import CycleEnvironment, run_cycle
     from vfp_ops.simulator.reporting import ConsoleReport
 
-    settings = PlatformSettings()
-    platform = Platform(settings, run_dir)
+    _stop_on_signals(asyncio.current_task())
+    platform = Platform(PlatformSettings(), run_dir)
     started = time.monotonic()
+    result: CycleResult | None = None
     console.rule("[bold]Victim Feedback Panel platform")
-    with console.status("starting the four services (migrations, consumers, relays) ..."):
-        async with platform.running():
-            took = time.monotonic() - started
-            _print_services(platform, took)
+    try:
+        async with _starting(platform):
+            _print_services(platform, time.monotonic() - started)
             env = CycleEnvironment.for_platform(platform)
             result = await run_cycle(
                 env, feed_size=size, rate_per_s=rate, report=ConsoleReport(console)
             )
+            print_result(console, result)
+            _print_where_to_look(platform, result)
             if keep_running:
-                console.print(
-                    "\n[bold green]The platform is up.[/] Ctrl-C stops it "
-                    "(each service drains and stops cleanly)."
+                state = (
+                    "[bold green]The platform is up.[/]"
+                    if result.ok
+                    else ("[bold red]The cycle failed[/]; the platform stays up for you to look.")
                 )
-                await _until_interrupted()
+                console.print(f"\n{state} Ctrl-C stops it (each service drains and stops).")
+                await asyncio.Event().wait()  # until a signal cancels us
+    except asyncio.CancelledError:
+        console.print("\n[yellow]interrupted[/]: the services were stopped cleanly")
     console.print(f"stopped after {time.monotonic() - started:.0f}s")
-    return bool(result.ok)
+    return bool(result and result.ok)
+
+
+@contextlib.asynccontextmanager
+async def _starting(platform: Platform) -> AsyncIterator[None]:
+    """The platform, with a spinner only while the services start."""
+    status = console.status("starting the four services (migrations, consumers, relays) ...")
+    status.start()
+    try:
+        async with platform.running():
+            status.stop()
+            yield
+    finally:
+        status.stop()
+
+
+def _stop_on_signals(task: "asyncio.Task[object] | None") -> None:
+    loop = asyncio.get_running_loop()
+    for signum in (signal.SIGTERM, signal.SIGHUP):
+        with contextlib.suppress(NotImplementedError):
+            if task is not None:
+                loop.add_signal_handler(signum, task.cancel)
 
 
 def _print_services(platform: Platform, took: float) -> None:
@@ -69,18 +99,26 @@ def _print_services(platform: Platform, took: float) -> None:
     )
     for column in ("service", "url", "log"):
         table.add_column(column, overflow="fold")
-    here = Path.cwd()
     for name, service in platform.services.items():
-        log = service.log_path
-        shown = log.relative_to(here) if log.is_relative_to(here) else log
-        table.add_row(name, service.url, str(shown))
+        table.add_row(name, service.url, _shown(service.log_path))
     console.print(table)
 
 
-async def _until_interrupted() -> None:
-    stop = asyncio.Event()
-    loop = asyncio.get_running_loop()
-    for signum in (signal.SIGINT, signal.SIGTERM):
-        with contextlib.suppress(NotImplementedError):
-            loop.add_signal_handler(signum, stop.set)
-    await stop.wait()
+def _print_where_to_look(platform: Platform, result: CycleResult) -> None:
+    """Printed whatever the verdict: after a failed stage this is where to find out why."""
+    table = Table(title="where to look", show_header=False)
+    table.add_column("what")
+    table.add_column("where", overflow="fold")
+    for name, service in platform.services.items():
+        table.add_row(f"{name} API", f"{service.url}/docs  (events: {service.url}/asyncapi.json)")
+        table.add_row(f"{name} log", _shown(service.log_path))
+    table.add_row("event catalogue", "docs/asyncapi/*.json")
+    table.add_row("board report", result.board_report_path or "(not written)")
+    table.add_row("mailbox", _shown(platform.run_dir / "mail"))
+    table.add_row("traces", _shown(platform.traces_dir))
+    console.print(table)
+
+
+def _shown(path: Path) -> str:
+    here = Path.cwd()
+    return str(path.relative_to(here) if path.is_relative_to(here) else path)

@@ -22,7 +22,7 @@ def serve(name: str, settings: ServiceSettings, build_app: Callable[[], FastAPI]
     configure_tracing(
         name,
         otlp_endpoint=settings.otel_exporter_otlp_endpoint,
-        trace_file=settings.otel_trace_file,
+        trace_file=settings.trace_file(name),
         sample_ratio=settings.otel_sample_ratio,
     )
     uvicorn.run(

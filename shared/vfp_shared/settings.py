@@ -23,11 +23,17 @@ class PlatformSettings(BaseSettings):
     # Fallback poll when no NOTIFY arrives (e.g. rows left by a crashed relay).
     outbox_poll_interval_s: float = Field(default=1.0, gt=0)
 
-    # OpenTelemetry: an OTLP/HTTP endpoint when set, else spans go to otel_trace_file (JSON lines).
+    # OpenTelemetry: spans go to the OTLP/HTTP endpoint when one is set, and to otel_trace_file
+    # (JSON lines) when that is set; with neither, to var/traces/<service>.jsonl.
     otel_exporter_otlp_endpoint: str | None = None
     otel_trace_file: str | None = None
     otel_sample_ratio: float = Field(default=1.0, ge=0, le=1)
     log_level: str = "INFO"
+
+    def trace_file(self, service: str) -> str | None:
+        if self.otel_trace_file or self.otel_exporter_otlp_endpoint:
+            return self.otel_trace_file
+        return f"var/traces/{service}.jsonl"
 
 
 # Public, for local runs and tests only: a service using them warns at start.

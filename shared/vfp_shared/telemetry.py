@@ -89,7 +89,7 @@ def configure_tracing(
 
         exporter: SpanExporter = OTLPSpanExporter(endpoint=f"{otlp_endpoint}/v1/traces")
         provider.add_span_processor(BatchSpanProcessor(exporter))
-    elif trace_file:
+    if trace_file:
         provider.add_span_processor(BatchSpanProcessor(JsonLinesSpanExporter(trace_file)))
     trace.set_tracer_provider(provider)
     return provider

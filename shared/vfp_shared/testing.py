@@ -93,18 +93,36 @@ class TopicReader:
         *,
         count: int,
         timeout_s: float = 20,
+        then_quiet_s: float = 0,
     ) -> list[ConsumerRecord[bytes, bytes]]:
-        """Wait until `count` matching records arrived (or the timeout), and return them all."""
+        """Wait until `count` matching records arrived (or the timeout), then keep reading for
+        `then_quiet_s` more (so a test of "exactly once" sees a copy that comes late), and
+        return them all."""
         found: list[ConsumerRecord[bytes, bytes]] = []
         deadline = time.monotonic() + timeout_s
         while time.monotonic() < deadline and len(found) < count:
-            batches = await self._consumer.getmany(timeout_ms=200)
-            for records in batches.values():
-                found.extend(r for r in records if match(r))
+            await self._read_into(found, match)
+        quiet_until = time.monotonic() + then_quiet_s
+        while time.monotonic() < quiet_until:
+            await self._read_into(found, match)
         return found
 
+    async def _read_into(
+        self,
+        found: list[ConsumerRecord[bytes, bytes]],
+        match: Callable[[ConsumerRecord[bytes, bytes]], bool],
+    ) -> None:
+        batches = await self._consumer.getmany(timeout_ms=200)
+        for records in batches.values():
+            found.extend(r for r in records if match(r))
+
     async def events(
-        self, match: Callable[[Envelope[Any]], bool], *, count: int, timeout_s: float = 20
+        self,
+        match: Callable[[Envelope[Any]], bool],
+        *,
+        count: int,
+        timeout_s: float = 20,
+        then_quiet_s: float = 0,
     ) -> list[Envelope[Any]]:
         """Like `records`, decoded; records that are not valid events are ignored here."""
 
@@ -114,7 +132,9 @@ class TopicReader:
             except Exception:
                 return False
 
-        found = await self.records(decoded_match, count=count, timeout_s=timeout_s)
+        found = await self.records(
+            decoded_match, count=count, timeout_s=timeout_s, then_quiet_s=then_quiet_s
+        )
         return [decode(r.topic, r.value, r.headers) for r in found]
 
 

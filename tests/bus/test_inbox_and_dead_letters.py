@@ -6,13 +6,15 @@ from collections.abc import Callable, Coroutine
 from typing import Any
 
 import sqlalchemy as sa
+from aiokafka.admin import AIOKafkaAdminClient
 
 from tests.bus.builders import case_closed, run_id
 from vfp_bench.contracts import BenchCandidateIdentifiedV1, BenchCaseClosedV1
 from vfp_shared.bus.dead_letters import DLQ_HEADERS, dead_letter_topic
-from vfp_shared.envelope import header_map
+from vfp_shared.envelope import Envelope, header_map
 from vfp_shared.runtime import ServiceRuntime
-from vfp_shared.testing import TopicReader, envelope, publish, publish_raw
+from vfp_shared.storage.unit_of_work import UnitOfWork
+from vfp_shared.testing import TopicReader, end_offsets, envelope, publish, publish_raw
 
 
 async def eventually(check: Callable[[], Coroutine[Any, Any, bool]], timeout_s: float = 20) -> None:
@@ -109,30 +111,45 @@ async def test_a_poison_message_is_dead_lettered_and_the_next_ones_still_apply(
 
 
 async def test_offsets_are_committed_only_after_the_transaction(probe: ServiceRuntime) -> None:
+    """While the handler is inside its transaction the group's committed offset has not moved
+    (an ack-first consumer would already have committed); once it commits, it has."""
     run = run_id()
-    await publish(probe.settings.kafka_bootstrap_servers, [case_closed(f"case-{run}")])
-    await eventually(lambda: _has(probe, f"case-{run}"))
-    # Committed offsets of the group cover the applied event: nothing is handled twice on restart.
-    consumer_lag = await _group_lag(probe)
-    assert consumer_lag == 0
+    [(topic, handle)] = probe.consumer.handlers.items()
+    inside, release = asyncio.Event(), asyncio.Event()
+
+    async def held_open(uow: UnitOfWork, event: Envelope[Any]) -> None:
+        await handle(uow, event)
+        if event.data.case_ref == f"case-{run}":
+            inside.set()
+            await release.wait()
+
+    probe.consumer.handlers[topic] = held_open
+    try:
+        await publish(probe.settings.kafka_bootstrap_servers, [case_closed(f"case-{run}")])
+        await asyncio.wait_for(inside.wait(), 20)
+        await asyncio.sleep(0.5)  # time an early commit would have had to land
+        assert await _group_lag(probe, wait_for_zero_s=0) == 1
+        release.set()
+        await eventually(lambda: _has(probe, f"case-{run}"))
+        assert await _group_lag(probe, wait_for_zero_s=10) == 0
+    finally:
+        release.set()
+        probe.consumer.handlers[topic] = handle
 
 
-async def _group_lag(probe: ServiceRuntime) -> int:
-    from aiokafka.admin import AIOKafkaAdminClient
-
-    from vfp_shared.testing import end_offsets
-
+async def _group_lag(probe: ServiceRuntime, *, wait_for_zero_s: float) -> int:
+    """The group's lag on the probe's topic (waiting up to `wait_for_zero_s` for it to be 0)."""
     admin = AIOKafkaAdminClient(bootstrap_servers=probe.settings.kafka_bootstrap_servers)
     await admin.start()
     try:
-        deadline = time.monotonic() + 10
+        deadline = time.monotonic() + wait_for_zero_s
         while True:
             committed = await admin.list_consumer_group_offsets(probe.consumer.group)
             ends = await end_offsets(probe.settings, BenchCaseClosedV1.TOPIC)
             lag = sum(
                 end - (committed[tp].offset if tp in committed else 0) for tp, end in ends.items()
             )
-            if lag == 0 or time.monotonic() > deadline:
+            if lag == 0 or time.monotonic() >= deadline:
                 return lag
             await asyncio.sleep(0.2)
     finally:

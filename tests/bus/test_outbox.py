@@ -1,7 +1,11 @@
 """The transactional outbox and its relay, on the real Kafka and PostgreSQL."""
 
+import asyncio
+
 import pytest
 import sqlalchemy as sa
+from prometheus_client import REGISTRY
+from sqlalchemy.exc import IntegrityError
 
 from tests.bus.builders import case_closed, run_id
 from tests.bus.test_inbox_and_dead_letters import applied, eventually
@@ -16,8 +20,11 @@ from vfp_shared.testing import TopicReader
 class RelayThatCrashesBeforeMarking(OutboxRelay):
     """Publishes, then dies before the rows are marked sent (the transaction rolls back)."""
 
+    published = 0
+
     async def _publish(self, rows):  # type: ignore[no-untyped-def]
         await super()._publish(rows)
+        self.published += len(rows)
         raise ConnectionResetError("relay crashed after publishing")
 
 
@@ -45,15 +52,37 @@ async def upstream(settings: PlatformSettings) -> ServiceRuntime:
 async def test_a_rolled_back_transaction_publishes_nothing(
     platform_settings: PlatformSettings,
 ) -> None:
+    """The transaction fails at COMMIT, after its domain row and its outbox rows were written:
+    neither survives, and a relay finds nothing to publish."""
     source = await upstream(platform_settings)
-    async with source.units_of_work() as uow:
-        uow.emit(case_closed(f"case-{run_id()}"))
-        # leaving without commit: rolled back
-    assert await unsent(source) == 0
-    async with source.engine.connect() as conn:
-        assert (
-            await conn.scalar(sa.text(f"SELECT count(*) FROM {source.tables.schema}.outbox")) == 0
+    schema, key = source.tables.schema, f"case-{run_id()}"
+    async with source.engine.begin() as conn:
+        # Checked only at COMMIT: the failure comes after every write of the unit of work.
+        await conn.execute(sa.text(f"CREATE TABLE {schema}.parents (id int PRIMARY KEY)"))
+        await conn.execute(
+            sa.text(
+                f"CREATE TABLE {schema}.children (parent int REFERENCES {schema}.parents "
+                "DEFERRABLE INITIALLY DEFERRED)"
+            )
         )
+    orphan = sa.text(f"INSERT INTO {schema}.children VALUES (:parent)")
+    async with TopicReader(
+        platform_settings.kafka_bootstrap_servers, BenchCaseClosedV1.TOPIC
+    ) as out:
+        with pytest.raises(IntegrityError):
+            async with source.units_of_work() as uow:
+                await uow.session.execute(
+                    sa.text(f"INSERT INTO {schema}.closed_cases VALUES (:key, 'v', 1)"),
+                    {"key": key},
+                )
+                uow.emit(case_closed(key))
+                uow.stage(orphan, {"parent": 42})
+                await uow.commit()
+        await relay_everything(platform_settings, source)
+        assert await out.events(lambda e: e.data.case_ref == key, count=1, timeout_s=2) == []
+    async with source.engine.connect() as conn:
+        for table in ("outbox", "closed_cases"):
+            assert await conn.scalar(sa.text(f"SELECT count(*) FROM {schema}.{table}")) == 0
     await source.engine.dispose()
 
 
@@ -62,6 +91,7 @@ async def test_a_crash_between_publish_and_mark_gives_no_double_effect_downstrea
 ) -> None:
     source = await upstream(platform_settings)
     run = run_id()
+    duplicates_before = duplicates_skipped(probe)
     async with source.units_of_work() as uow:
         for i in range(5):
             uow.emit(case_closed(f"case-{run}-{i}"))
@@ -86,44 +116,59 @@ async def test_a_crash_between_publish_and_mark_gives_no_double_effect_downstrea
             database_url=platform_settings.database_url,
         )
         async with relay:
-            assert await relay.publish_pending() == 5
-        assert await unsent(source) == 0
+            published = 0
+            while sent := await relay.publish_pending():
+                published += sent
+        assert published == 5 and await unsent(source) == 0
     finally:
         await producer.stop()
         await source.engine.dispose()
 
     wanted = {f"case-{run}-{i}" for i in range(5)}
     await eventually(lambda: _all_applied(probe, wanted))
+    # Wait for the second copies too: the inbox must have seen and skipped each of them.
+    assert crashing.published > 0
+    await eventually(lambda: _duplicates_seen(probe, duplicates_before + crashing.published))
     counts = await applied(probe)
     assert {ref: counts[ref] for ref in wanted} == dict.fromkeys(wanted, 1)
+
+
+def duplicates_skipped(probe: ServiceRuntime) -> float:
+    sample = REGISTRY.get_sample_value("vfp_events_duplicate_total", {"service": probe.name})
+    return sample or 0.0
+
+
+async def _duplicates_seen(probe: ServiceRuntime, at_least: float) -> bool:
+    return duplicates_skipped(probe) >= at_least
 
 
 async def _all_applied(probe: ServiceRuntime, refs: set[str]) -> bool:
     return refs <= set(await applied(probe))
 
 
-async def test_one_keys_events_leave_in_the_order_they_were_committed(
+async def test_two_relays_share_the_work_and_each_keys_events_leave_in_commit_order(
     platform_settings: PlatformSettings,
 ) -> None:
     source = await upstream(platform_settings)
     run = run_id()
-    keys = [f"case-{run}-{k}" for k in range(4)]
+    keys = [f"case-{run}-{k}" for k in range(16)]
     async with TopicReader(
         platform_settings.kafka_bootstrap_servers, BenchCaseClosedV1.TOPIC
     ) as out:
-        for batch in range(5):  # several transactions, interleaving the keys
+        for batch in range(4):  # several transactions, interleaving the keys
             async with source.units_of_work() as uow:
-                for seq in range(batch * 10, batch * 10 + 10):
+                for seq in range(batch * 5, batch * 5 + 5):
                     for key in keys:
                         uow.emit(case_closed(key, note=f"seq-{seq:03d}"))
                 await uow.commit()
-        await relay_everything(platform_settings, source)
-        events = await out.events(lambda e: e.data.case_ref in keys, count=200)
+        sent = await relay_everything(platform_settings, source, relays=2)
+        events = await out.events(lambda e: e.data.case_ref in keys, count=320, then_quiet_s=1)
     await source.engine.dispose()
-    assert len(events) == 200
+    assert sum(sent) == 320 and min(sent) > 0, sent  # each relay took a share, none twice
+    assert len(events) == 320
     for key in keys:
         seqs = [e.data.offence_category for e in events if e.data.case_ref == key]
-        assert seqs == sorted(seqs) and len(seqs) == 50
+        assert seqs == sorted(seqs) and len(seqs) == 20
 
 
 async def test_the_trace_continues_across_a_publish_consume_hop(probe: ServiceRuntime) -> None:
@@ -146,20 +191,34 @@ async def test_the_trace_continues_across_a_publish_consume_hop(probe: ServiceRu
     assert outgoing.traceparent.split("-")[2] != "00f067aa0ba902b7"
 
 
-async def relay_everything(settings: PlatformSettings, source: ServiceRuntime) -> None:
+async def relay_everything(
+    settings: PlatformSettings, source: ServiceRuntime, *, relays: int = 1
+) -> list[int]:
+    """Run `relays` relays side by side until the outbox is empty; how many rows each sent."""
     producer = kafka_producer(settings.kafka_bootstrap_servers)
     await producer.start()
-    relay = OutboxRelay(
-        service="upstream",
-        tables=source.tables,
-        producer=producer,
-        database_url=settings.database_url,
-        batch_size=7,  # several relay batches
-    )
-    async with relay:
-        while await relay.publish_pending():
-            pass
-    await producer.stop()
+
+    async def one_relay() -> int:
+        relay = OutboxRelay(
+            service="upstream",
+            tables=source.tables,
+            producer=producer,
+            database_url=settings.database_url,
+            batch_size=7,  # several relay batches
+        )
+        sent = 0
+        async with relay:
+            while published := await relay.publish_pending():
+                sent += published
+            while await unsent(source):  # the others still hold slots: wait and look again
+                await asyncio.sleep(0.05)
+                sent += await relay.publish_pending()
+        return sent
+
+    try:
+        return list(await asyncio.gather(*(one_relay() for _ in range(relays))))
+    finally:
+        await producer.stop()
 
 
 def bootstrap_of(runtime: ServiceRuntime) -> str:

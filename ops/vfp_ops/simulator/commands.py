@@ -19,6 +19,14 @@ from vfp_ops.simulator.reporting import ConsoleReport
 
 DEFAULT_JWT_KEY = "local-run-secret-0123456789abcdef-0123456789"  # = Platform's default
 
+FeedSize = Annotated[
+    int, typer.Option("--size", min=1, envvar="VFP_FEED_SIZE", help="About how many events")
+]
+FeedRate = Annotated[
+    float,
+    typer.Option("--rate", min=0.1, envvar="VFP_FEED_RATE", help="Events per second"),
+]
+
 
 def print_result(out: Console, result: CycleResult) -> None:
     table = Table(title=f"Panel cycle {result.run_id}: {result.wall_s:.1f}s")
@@ -46,8 +54,8 @@ def print_result(out: Console, result: CycleResult) -> None:
 
 
 def simulate(
-    size: Annotated[int, typer.Option(help="About how many events")] = 200,
-    rate: Annotated[float, typer.Option(help="Events per second")] = 100.0,
+    size: FeedSize = 200,
+    rate: FeedRate = 100.0,
     seed: Annotated[int, typer.Option(help="The same seed gives the same feed")] = 2021,
     kafka: Annotated[str, typer.Option(envvar="KAFKA_BOOTSTRAP_SERVERS")] = "127.0.0.1:19092",
 ) -> None:
@@ -68,8 +76,8 @@ def simulate(
 
 
 def cycle(
-    size: Annotated[int, typer.Option(help="Events in the force feed")] = 200,
-    rate: Annotated[float, typer.Option(help="Events per second")] = 100.0,
+    size: FeedSize = 200,
+    rate: FeedRate = 100.0,
     seed: Annotated[int, typer.Option()] = 2021,
     participants_url: Annotated[str, typer.Option()] = "http://127.0.0.1:8001",
     panels_url: Annotated[str, typer.Option()] = "http://127.0.0.1:8002",
@@ -77,9 +85,9 @@ def cycle(
     notifications_url: Annotated[str, typer.Option()] = "http://127.0.0.1:8004",
     jwt_key: Annotated[str, typer.Option(envvar="JWT_KEY")] = DEFAULT_JWT_KEY,
     kafka: Annotated[str, typer.Option(envvar="KAFKA_BOOTSTRAP_SERVERS")] = "127.0.0.1:19092",
-    run_dir: Annotated[Path, typer.Option(help="Where the report (and mail, traces) are")] = Path(
-        "run"
-    ),
+    run_dir: Annotated[
+        Path, typer.Option(help="Where the report goes and the platform's mail and traces are")
+    ] = Path("var/run"),
     fresh_groups: Annotated[
         bool, typer.Option(help="First move the services' consumer groups to the topics' end")
     ] = False,

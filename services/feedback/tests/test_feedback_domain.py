@@ -9,7 +9,12 @@ from vfp_feedback.domain.actions import ActionStatus, transition
 from vfp_feedback.domain.consent import Consent, RecipientKind
 from vfp_feedback.domain.errors import IllegalTransition, InvalidFeedback, ScopeNotGranted
 from vfp_feedback.domain.recurrence import Occurrence, RecurrenceRules, recurrences
-from vfp_feedback.domain.report import suppressed, weighted_mean
+from vfp_feedback.domain.report import (
+    suppressed,
+    suppressed_breakdown,
+    weighted_mean,
+    whole_days,
+)
 from vfp_feedback.domain.survey import DEFAULT_QUESTIONS, split_answers, summarise
 from vfp_feedback.domain.themes import Polarity, new_theme
 
@@ -65,6 +70,16 @@ def test_polarities_count_apart() -> None:
 def test_testimonies_older_than_the_window_do_not_count() -> None:
     occurrences = [said(1, "v1", "p1", days_ago=400), said(2, "v2", "p1"), said(3, "v3", "p2")]
     assert recurrences(occurrences, RULES, NOW, {}) == []
+
+
+def test_k_victims_are_not_enough_below_the_testimony_threshold() -> None:
+    rules = RecurrenceRules(
+        min_testimonies=5, min_panels=2, window=timedelta(days=365), k_anonymity=3
+    )
+    four = [said(1, "v1", "p1"), said(2, "v2", "p1"), said(3, "v3", "p2"), said(4, "v1", "p2")]
+    assert recurrences(four, rules, NOW, {}) == []
+    [found] = recurrences([*four, said(5, "v2", "p2")], rules, NOW, {})
+    assert (found.testimony_count, found.victim_count) == (5, 3)
 
 
 def test_a_recurring_theme_is_published_once_per_window() -> None:
@@ -156,6 +171,44 @@ def test_a_completed_action_cannot_be_reopened() -> None:
 def test_small_counts_of_victims_are_suppressed() -> None:
     assert suppressed(2, 3) is None and suppressed(3, 3) == 3
     assert weighted_mean([{"mean": 3.0, "answered": 2}, {"mean": 5.0, "answered": 1}]) == 3.67
+
+
+def test_a_cell_under_k_cannot_be_worked_out_from_the_cells_beside_it() -> None:
+    # Beside the total, one hidden cell is the total minus the others: the next-smallest goes.
+    assert suppressed_breakdown({"live": 10, "pre_recorded": 2, "support_worker": 5}, 3) == {
+        "live": 10,
+        "pre_recorded": None,
+        "support_worker": None,
+    }
+    # Two hidden cells adding up to k or more are safe as they are ...
+    assert suppressed_breakdown({"live": 10, "pre_recorded": 2, "support_worker": 2}, 3) == {
+        "live": 10,
+        "pre_recorded": None,
+        "support_worker": None,
+    }
+    # ... fewer than k: the next-smallest goes too.
+    assert suppressed_breakdown({"a": 1, "b": 1, "c": 4, "d": 9}, 3) == {
+        "a": None,
+        "b": None,
+        "c": None,
+        "d": 9,
+    }
+    assert suppressed_breakdown({"positive": 0, "negative": 3}, 3) == {
+        "positive": 0,
+        "negative": 3,
+    }
+    assert suppressed_breakdown({"live": 4, "pre_recorded": 3}, 3) == {
+        "live": 4,
+        "pre_recorded": 3,
+    }
+
+
+def test_a_report_period_is_widened_to_whole_utc_days() -> None:
+    assert whole_days(NOW + timedelta(hours=9), NOW + timedelta(days=2, minutes=1)) == (
+        NOW,
+        NOW + timedelta(days=3),
+    )
+    assert whole_days(NOW, NOW + timedelta(days=1)) == (NOW, NOW + timedelta(days=1))
 
 
 def test_a_new_theme_must_name_a_real_right() -> None:

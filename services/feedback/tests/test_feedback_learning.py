@@ -1,11 +1,14 @@
 """Learning that leaves the service: recognition, case studies, endorsement, actions. Each
 goes only as far as the victim's consent allows, and names no victim where it must not."""
 
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import httpx
+import sqlalchemy as sa
 from feedback_builders import auth, consent, consents_arrived, ref
 
+from vfp_feedback.adapters import tables as t
 from vfp_feedback.bootstrap import Feedback
 from vfp_feedback.settings import FeedbackSettings
 from vfp_shared.auth import Role
@@ -200,3 +203,147 @@ async def test_a_completed_action_names_the_victims_whose_feedback_led_to_it(
     )
     assert unknown.status_code == 422
     assert unknown.json()["detail"][0]["loc"] == ["body", "theme_code"]
+
+
+async def linked(feedback: Feedback, action_ref: str) -> list[str]:
+    async with feedback.runtime.engine.connect() as conn:
+        found = await conn.scalars(
+            sa.select(t.action_participants.c.participant_ref).where(
+                t.action_participants.c.action_ref == action_ref
+            )
+        )
+        return sorted(found)
+
+
+async def test_an_action_from_a_theme_reaches_only_the_victims_who_said_it_lately(
+    client: httpx.AsyncClient, settings: FeedbackSettings, feedback: Feedback
+) -> None:
+    said_it, praised_it, long_ago = ref("victim"), ref("victim"), ref("victim")
+    await arrived(feedback, settings, consent(said_it), consent(praised_it), consent(long_ago))
+    coordinator = auth(settings, Role.COORDINATOR)
+    theme = ref("theme").replace("-", "_")
+    await client.post("/themes", headers=coordinator, json={"code": theme, "label": "Theme"})
+    window = timedelta(days=settings.feedback_recurring_window_days)
+    for victim, polarity, given_at in (
+        (said_it, "negative", datetime.now(UTC)),
+        (praised_it, "positive", datetime.now(UTC)),
+        (long_ago, "negative", datetime.now(UTC) - window - timedelta(days=1)),
+    ):
+        told = await client.post(
+            "/testimonies",
+            headers=coordinator,
+            json={
+                "participant_ref": victim,
+                "panel_ref": ref("panel"),
+                "route": "live",
+                "worked_well": "words",
+                "given_at": given_at.isoformat(),
+                "tags": [{"theme_code": theme, "polarity": polarity}],
+            },
+        )
+        assert told.status_code == 201, told.text
+
+    async def raised(**extra: str) -> str:
+        body = {"title": "x", "owner_ref": "y", "due_on": "2031-01-31", "theme_code": theme}
+        response = await client.post("/actions", headers=coordinator, json={**body, **extra})
+        assert response.status_code == 201, response.text
+        action_ref: str = response.json()["action_ref"]
+        return action_ref
+
+    assert await linked(feedback, await raised()) == [said_it]
+    assert await linked(feedback, await raised(polarity="positive")) == [praised_it]
+
+
+async def test_titles_and_subjects_on_the_bus_are_short_single_line_labels(
+    client: httpx.AsyncClient, settings: FeedbackSettings
+) -> None:
+    coordinator = auth(settings, Role.COORDINATOR)
+    two_lines = await client.post(
+        "/actions",
+        headers=coordinator,
+        json={"title": "Outcome letters\nfor Jane", "owner_ref": "y", "due_on": "2031-01-31"},
+    )
+    assert two_lines.status_code == 422
+    assert two_lines.json()["detail"][0]["loc"] == ["body", "title"]
+    too_long = await client.post(
+        "/endorsements",
+        headers=coordinator,
+        json={"participant_refs": [ref("victim")], "subject": "x" * 301},
+    )
+    assert too_long.status_code == 422
+    assert too_long.json()["detail"][0]["loc"] == ["body", "subject"]
+
+
+async def audited(feedback: Feedback, action: str, subject_ref: str) -> int:
+    async with feedback.runtime.engine.connect() as conn:
+        count = await conn.scalar(
+            sa.select(sa.func.count())
+            .select_from(t.audit)
+            .where(t.audit.c.action == action, t.audit.c.subject_ref == subject_ref)
+        )
+        return int(count or 0)
+
+
+async def test_a_recognitions_message_is_read_by_coordinators_only_and_audited(
+    client: httpx.AsyncClient, settings: FeedbackSettings, feedback: Feedback
+) -> None:
+    victim, officer = ref("victim"), ref("officer")
+    await arrived(
+        feedback,
+        settings,
+        consent(victim, scopes=(ConsentScope.TAKE_PART, PRAISE), officers=(officer,)),
+    )
+    coordinator = auth(settings, Role.COORDINATOR)
+    awarded = await client.post(
+        "/recognitions",
+        headers=coordinator,
+        json={
+            "participant_ref": victim,
+            "recipient_kind": "individual",
+            "recipient_ref": officer,
+            "message": "She made me feel believed.",
+        },
+    )
+    url = f"/recognitions/{awarded.json()['recognition_ref']}"
+    for role in (Role.STAFF, Role.BOARD, Role.SUPPORT_SERVICE):
+        assert (await client.get(url, headers=auth(settings, role))).status_code == 403
+    read = await client.get(url, headers=coordinator)
+    assert read.status_code == 200
+    assert (read.json()["recipient_ref"], read.json()["message"]) == (
+        officer,
+        "She made me feel believed.",
+    )
+    assert await audited(feedback, "recognition.read", victim) == 1
+    missing = await client.get(f"/recognitions/{ref('recognition')}", headers=coordinator)
+    assert missing.status_code == 404
+
+
+async def test_an_endorsements_comments_are_read_by_coordinators_and_the_victims_service(
+    client: httpx.AsyncClient, settings: FeedbackSettings, feedback: Feedback
+) -> None:
+    victim, service = ref("victim"), ref("service")
+    await arrived(feedback, settings, consent(victim, support_service_ref=service))
+    coordinator = auth(settings, Role.COORDINATOR)
+    requested = await client.post(
+        "/endorsements",
+        headers=coordinator,
+        json={"participant_refs": [victim], "subject": "New first-contact checklist"},
+    )
+    url = f"/endorsements/{requested.json()['endorsements'][victim]}"
+    answer = {"outcome": "endorse_with_changes", "comments": "Ask about interpreters."}
+    assert (
+        await client.post(f"{url}/outcome", headers=coordinator, json=answer)
+    ).status_code == 200
+    other_service = auth(settings, Role.SUPPORT_SERVICE, organisation=ref("service"))
+    assert (await client.get(url, headers=other_service)).status_code == 404
+    for role in (Role.STAFF, Role.BOARD):
+        assert (await client.get(url, headers=auth(settings, role))).status_code == 403
+    for reader in (coordinator, auth(settings, Role.SUPPORT_SERVICE, organisation=service)):
+        read = await client.get(url, headers=reader)
+        assert read.status_code == 200
+        assert (read.json()["subject"], read.json()["outcome"], read.json()["comments"]) == (
+            "New first-contact checklist",
+            "endorse_with_changes",
+            "Ask about interpreters.",
+        )
+    assert await audited(feedback, "endorsement.read", victim) == 2

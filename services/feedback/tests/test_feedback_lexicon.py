@@ -4,7 +4,7 @@ Each sentence was labelled by hand with the themes a coordinator would tag, befo
 lexicon. Some are hard on purpose (no keyword, or a keyword in another sense).
 """
 
-from vfp_feedback.domain.lexicon import suggest_tags
+from vfp_feedback.domain.lexicon import LEXICON, suggest_tags
 from vfp_feedback.domain.themes import Polarity, ThemeTag
 
 P, N = Polarity.POSITIVE, Polarity.NEGATIVE
@@ -55,11 +55,46 @@ LABELLED: list[tuple[str, str, set[tuple[str, Polarity]]]] = [
         "My complaint about the delay went nowhere.",
         {("vcr_12_complaint", N), ("timeliness", N)},
     ),
+    ("It was kind of her to sit with me while I waited.", "", {("compassion", P)}),
+    ("", "It felt kind of pointless reporting it.", set()),
+    ("", "Nobody used plain English, it was all jargon.", {("communication", N)}),
+    ("The officer explained everything so I could follow it.", "", {("communication", P)}),
+    ("", "Nobody mentioned that I could claim compensation.", {("vcr_05_compensation", N)}),
+    ("They found me an interpreter for every interview.", "", {("vcr_01_understand", P)}),
+    ("", "They never gave me a crime number.", {("vcr_02_recorded", N)}),
+    (
+        "",
+        "I only heard about the Victims' Code from my ISVA.",
+        {("vcr_03_information_reporting", N)},
+    ),
+    (
+        "",
+        "Nobody told me he had been arrested.",
+        {("vcr_06_investigation_info", N), ("kept_informed", N)},
+    ),
+    ("Witness care rang me a week before the trial date.", "", {("vcr_08_trial_info", P)}),
+    (
+        "",
+        "I was not told when he was let out of prison.",
+        {("vcr_11_offender_info", N), ("kept_informed", N)},
+    ),
+    (
+        "The victim contact scheme kept me up to date about his parole.",
+        "",
+        {("vcr_11_offender_info", P), ("kept_informed", P)},
+    ),
 ]
 
 
-def test_the_labelled_set_has_about_twenty_sentences() -> None:
-    assert len(LABELLED) == 20
+def test_the_labelled_set_covers_every_theme_the_lexicon_knows() -> None:
+    labelled = {code for _, _, labels in LABELLED for code, _ in labels}
+    assert len(LABELLED) == 32
+    assert set(LEXICON) <= labelled
+
+
+def test_the_kind_of_thing_is_not_compassion() -> None:
+    assert suggest_tags("", "It was the kind of thing they see every day.") == []
+    assert suggest_tags("It was kind of them to call.", "") == [ThemeTag("compassion", P)]
 
 
 def test_the_lexicon_suggests_tags_with_useful_precision_and_recall() -> None:

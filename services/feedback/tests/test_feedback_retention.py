@@ -6,9 +6,8 @@ from typing import Any
 import httpx
 import sqlalchemy as sa
 from feedback_builders import auth, consent, consents_arrived, ref
-from sqlalchemy.ext.asyncio import AsyncConnection
 from test_feedback_survey import held_panel
-from test_feedback_withdrawal import rows_holding
+from test_feedback_withdrawal import columns_holding, rows_holding
 
 from vfp_feedback.adapters import tables as t
 from vfp_feedback.bootstrap import Feedback
@@ -20,27 +19,6 @@ from vfp_shared.testing import publish
 YEARS_AGO = sa.text("now() - interval '3 years'")
 # The audit log keeps who was purged, the outbox carries refs by contract.
 KEPT_BY_DESIGN = {"audit_log", "outbox"}
-
-
-async def columns_holding(conn: AsyncConnection, sealed: bytes) -> list[str]:
-    """Every bytea column of the feedback schema holding these (sealed) bytes."""
-    columns = (
-        await conn.execute(
-            sa.text(
-                "SELECT table_name, column_name FROM information_schema.columns "
-                "WHERE table_schema = 'feedback' AND data_type = 'bytea'"
-            )
-        )
-    ).all()
-    found = []
-    for table, column in columns:
-        hits = await conn.scalar(
-            sa.text(f'SELECT count(*) FROM feedback."{table}" WHERE "{column}" = :b'),
-            {"b": sealed},
-        )
-        if hits:
-            found.append(f"{table}.{column}")
-    return found
 
 
 async def test_what_was_recorded_before_the_retention_period_is_purged(

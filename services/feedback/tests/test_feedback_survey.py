@@ -1,8 +1,11 @@
 """The staff survey: opened by panels.panel-held.v1 over Kafka, one response per attendee."""
 
 import httpx
+import sqlalchemy as sa
 from feedback_builders import auth, eventually, panel_held, ref
 
+from vfp_feedback.adapters import tables as t
+from vfp_feedback.bootstrap import Feedback
 from vfp_feedback.settings import FeedbackSettings
 from vfp_shared.auth import Role
 from vfp_shared.testing import publish
@@ -146,3 +149,45 @@ async def test_coordinators_define_the_questions_of_surveys_to_come(
         f"/panels/{panel}/survey", headers=auth(settings, Role.STAFF, attendee)
     )
     assert survey.json()["questions"] == mine
+
+
+async def test_coordinators_read_a_panels_free_text_without_who_wrote_it(
+    client: httpx.AsyncClient, settings: FeedbackSettings, feedback: Feedback
+) -> None:
+    first, second, silent = ref("officer"), ref("officer"), ref("officer")
+    panel = await held_panel(client, settings, [first, second, silent])
+    url = f"/panels/{panel}/survey/responses"
+    for attendee, answers in (
+        (first, {"usefulness": 5, "comments": "I will refer earlier."}),
+        (second, {"usefulness": 3, "comments": "Hearing it first-hand changed my mind."}),
+        (silent, {"usefulness": 4}),
+    ):
+        staff = auth(settings, Role.STAFF, attendee)
+        assert (await client.post(url, headers=staff, json={"answers": answers})).status_code == 201
+    comments_url = f"/panels/{panel}/survey/comments"
+    for role in (Role.STAFF, Role.PANEL_LEAD, Role.BOARD):
+        assert (await client.get(comments_url, headers=auth(settings, role))).status_code == 403
+    read = await client.get(comments_url, headers=auth(settings, Role.COORDINATOR))
+    assert read.status_code == 200
+    assert read.json() == {
+        "panel_ref": panel,
+        "comments": [
+            {"key": "comments", "text": "Hearing it first-hand changed my mind."},
+            {"key": "comments", "text": "I will refer earlier."},
+        ],
+    }
+    assert first not in read.text and second not in read.text
+    async with feedback.runtime.engine.connect() as conn:
+        audited = await conn.scalar(
+            sa.select(sa.func.count())
+            .select_from(t.audit)
+            .where(
+                t.audit.c.action == "survey.comments-read",
+                t.audit.c.subject_ref == f"survey:{panel}",
+            )
+        )
+    assert audited == 1
+    missing = await client.get(
+        f"/panels/{ref('panel')}/survey/comments", headers=auth(settings, Role.COORDINATOR)
+    )
+    assert missing.status_code == 404

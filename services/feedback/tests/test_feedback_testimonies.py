@@ -2,11 +2,12 @@
 
 import httpx
 import sqlalchemy as sa
-from feedback_builders import auth, consent, eventually, ref
+from feedback_builders import auth, consent, consents_arrived, eventually, ref
 
 from vfp_feedback.bootstrap import Feedback
 from vfp_feedback.settings import FeedbackSettings
 from vfp_shared.auth import Role
+from vfp_shared.contracts.vocabulary import ConsentScope
 from vfp_shared.testing import publish
 
 
@@ -138,3 +139,25 @@ async def test_a_support_service_gives_feedback_for_its_own_clients_only(
     ).status_code == 404
     read = await client.get(f"/support-feedback/{testimony_ref}", headers=ours)
     assert read.json()["route"] == "support_worker"
+
+
+async def test_a_testimony_shows_what_the_victim_allows_now(
+    client: httpx.AsyncClient, settings: FeedbackSettings, feedback: Feedback
+) -> None:
+    victim = ref("victim")
+    await publish(settings.kafka_bootstrap_servers, [consent(victim)])
+    await consents_arrived(feedback, [victim])
+    coordinator = auth(settings, Role.COORDINATOR)
+    created = await client.post(
+        "/testimonies", json=a_testimony(victim, ref("panel")), headers=coordinator
+    )
+    url = f"/testimonies/{created.json()['testimony_ref']}"
+    assert (await client.get(url, headers=coordinator)).json()["scopes"] == ["take_part"]
+    wider = (ConsentScope.TAKE_PART, ConsentScope.PRAISE_TO_NAMED_OFFICERS)
+    await publish(settings.kafka_bootstrap_servers, [consent(victim, scopes=wider)])
+
+    async def widened() -> bool:
+        read = await client.get(url, headers=coordinator)
+        return bool(read.json()["scopes"] == ["praise_to_named_officers", "take_part"])
+
+    await eventually(widened)

@@ -1,15 +1,20 @@
 """Withdrawal: participants.consent-withdrawn.v1 erases everything the victim told us."""
 
+import asyncio
+from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any
 from uuid import UUID
 
 import httpx
+import pytest
 import sqlalchemy as sa
 from feedback_builders import auth, consent, consents_arrived, eventually, ref
 from sqlalchemy.ext.asyncio import AsyncConnection
 
+from vfp_feedback.adapters import tables as t
 from vfp_feedback.bootstrap import Feedback
+from vfp_feedback.service_layer import participants
 from vfp_feedback.settings import FeedbackSettings
 from vfp_shared.auth import Role
 from vfp_shared.contracts import ConsentWithdrawnV1
@@ -46,6 +51,52 @@ async def rows_holding(conn: AsyncConnection, needle: str, *, skip: set[str]) ->
         )
         if hits:
             found.append(f"{table}.{column}")
+    return found
+
+
+async def columns_holding(conn: AsyncConnection, sealed: bytes) -> list[str]:
+    """Every bytea column of the feedback schema holding these (sealed) bytes."""
+    columns = (
+        await conn.execute(
+            sa.text(
+                "SELECT table_name, column_name FROM information_schema.columns "
+                "WHERE table_schema = 'feedback' AND data_type = 'bytea'"
+            )
+        )
+    ).all()
+    found = []
+    for table, column in columns:
+        hits = await conn.scalar(
+            sa.text(f'SELECT count(*) FROM feedback."{table}" WHERE "{column}" = :b'),
+            {"b": sealed},
+        )
+        if hits:
+            found.append(f"{table}.{column}")
+    return found
+
+
+async def sealed_for(conn: AsyncConnection, victim: str) -> list[bytes]:
+    """Everything stored sealed under the victim's key, and the (wrapped) key itself."""
+    found: list[bytes] = []
+    for table, column in [
+        (t.testimonies, "worked_well"),
+        (t.testimonies, "could_be_better"),
+        (t.case_studies, "write_up"),
+        (t.recognitions, "message"),
+        (t.endorsements, "comments"),
+    ]:
+        found += (
+            await conn.scalars(
+                sa.select(table.c[column]).where(
+                    table.c.participant_ref == victim, table.c[column].is_not(None)
+                )
+            )
+        ).all()
+    found += (
+        await conn.scalars(
+            sa.select(t.subject_keys.c.wrapped_key).where(t.subject_keys.c.subject_ref == victim)
+        )
+    ).all()
     return found
 
 
@@ -131,6 +182,10 @@ async def test_withdrawal_erases_the_victims_words_everywhere(
         before = await rows_holding(conn, victim, skip=KEPT_BY_DESIGN)
         # Sealed at rest: even before withdrawal the words are nowhere in plain text.
         assert await rows_holding(conn, canary, skip=set()) == []
+        sealed = await sealed_for(conn, victim)
+    # Two halves of a testimony, the support worker's feedback, the case study, the message,
+    # the comments, and the key.
+    assert len(sealed) == 7
     assert {
         "testimonies.participant_ref",
         "case_studies.participant_ref",
@@ -148,7 +203,9 @@ async def test_withdrawal_erases_the_victims_words_everywhere(
 
     await eventually(erased)
     async with feedback.runtime.engine.connect() as conn:
-        assert await rows_holding(conn, canary, skip=set()) == []
+        for words in sealed:
+            assert await columns_holding(conn, words) == []
+        assert await sealed_for(conn, victim) == []
         assert await rows_holding(conn, victim, skip=KEPT_BY_DESIGN) == []
         awarded = await conn.scalar(
             sa.text("SELECT count(*) FROM feedback.recognitions WHERE recipient_ref = :o"),
@@ -203,3 +260,181 @@ async def test_an_older_consent_arriving_after_the_withdrawal_does_not_revive_th
     await publish(settings.kafka_bootstrap_servers, [consent(victim)])
     await consents_arrived(feedback, [victim])
     assert (await client.post("/testimonies", headers=coordinator, json=body)).status_code == 201
+
+
+@dataclass(frozen=True)
+class Victim:
+    """A consenting victim who already told us something, and who is about to withdraw."""
+
+    ref: str
+    officer: str
+    team: str
+    service: str
+    theme: str
+    testimony_ref: str
+    endorsement_ref: str
+
+
+async def a_victim_who_spoke(
+    client: httpx.AsyncClient, settings: FeedbackSettings, feedback: Feedback
+) -> Victim:
+    victim, officer, team, service = ref("victim"), ref("officer"), ref("team"), ref("service")
+    scopes = (
+        ConsentScope.TAKE_PART,
+        ConsentScope.PRAISE_TO_NAMED_OFFICERS,
+        ConsentScope.CASE_STUDY_TO_NAMED_TEAMS,
+    )
+    given = consent(
+        victim, scopes=scopes, officers=(officer,), teams=(team,), support_service_ref=service
+    )
+    await publish(settings.kafka_bootstrap_servers, [given])
+    await consents_arrived(feedback, [victim])
+    coordinator = auth(settings, Role.COORDINATOR)
+    theme = ref("theme").replace("-", "_")
+    await client.post("/themes", headers=coordinator, json={"code": theme, "label": "Theme"})
+    testimony = await client.post(
+        "/testimonies",
+        headers=coordinator,
+        json={
+            "participant_ref": victim,
+            "panel_ref": ref("panel"),
+            "route": "live",
+            "could_be_better": "words",
+            "tags": [{"theme_code": theme, "polarity": "negative"}],
+        },
+    )
+    endorsement = await client.post(
+        "/endorsements", headers=coordinator, json={"participant_refs": [victim], "subject": "x"}
+    )
+    return Victim(
+        victim,
+        officer,
+        team,
+        service,
+        theme,
+        testimony.json()["testimony_ref"],
+        endorsement.json()["endorsements"][victim],
+    )
+
+
+def racing_write(
+    write: str, victim: Victim, settings: FeedbackSettings
+) -> tuple[str, str, dict[str, Any], dict[str, str], int]:
+    """(method, url, body, headers, the status once the withdrawal has gone through)."""
+    coordinator = auth(settings, Role.COORDINATOR)
+    words = {"participant_ref": victim.ref, "panel_ref": ref("panel"), "worked_well": "words"}
+    action = {"title": "t", "owner_ref": "o", "due_on": "2031-01-01"}
+    writes: dict[str, tuple[str, str, dict[str, Any], dict[str, str], int]] = {
+        "testimony": ("POST", "/testimonies", {**words, "route": "live"}, coordinator, 409),
+        "support feedback": (
+            "POST",
+            "/support-feedback",
+            words,
+            auth(settings, Role.SUPPORT_SERVICE, organisation=victim.service),
+            404,
+        ),
+        "case study": (
+            "POST",
+            "/case-studies",
+            {"participant_ref": victim.ref, "team_refs": [victim.team], "write_up": "words"},
+            coordinator,
+            409,
+        ),
+        "recognition": (
+            "POST",
+            "/recognitions",
+            {
+                "participant_ref": victim.ref,
+                "recipient_kind": "individual",
+                "recipient_ref": victim.officer,
+                "message": "words",
+            },
+            coordinator,
+            409,
+        ),
+        "endorsement request": (
+            "POST",
+            "/endorsements",
+            {"participant_refs": [victim.ref], "subject": "x"},
+            coordinator,
+            409,
+        ),
+        "endorsement outcome": (
+            "POST",
+            f"/endorsements/{victim.endorsement_ref}/outcome",
+            {"outcome": "endorse", "comments": "words"},
+            coordinator,
+            404,
+        ),
+        "tags": (
+            "PUT",
+            f"/testimonies/{victim.testimony_ref}/tags",
+            {"tags": [{"theme_code": victim.theme, "polarity": "positive"}]},
+            coordinator,
+            404,
+        ),
+        "action from a theme": (
+            "POST",
+            "/actions",
+            {**action, "theme_code": victim.theme},
+            coordinator,
+            201,
+        ),
+        "action from a testimony": (
+            "POST",
+            "/actions",
+            {**action, "testimony_refs": [victim.testimony_ref]},
+            coordinator,
+            201,
+        ),
+    }
+    return writes[write]
+
+
+async def waits_for(feedback: Feedback, pid: int) -> bool:
+    """Whether some transaction is waiting for a lock the backend `pid` holds."""
+    async with feedback.runtime.engine.connect() as conn:
+        waiting = await conn.scalar(
+            sa.text("SELECT count(*) FROM pg_stat_activity WHERE :p = ANY(pg_blocking_pids(pid))"),
+            {"p": pid},
+        )
+    return bool(waiting)
+
+
+@pytest.mark.parametrize(
+    "write",
+    [
+        "testimony",
+        "support feedback",
+        "case study",
+        "recognition",
+        "endorsement request",
+        "endorsement outcome",
+        "tags",
+        "action from a theme",
+        "action from a testimony",
+    ],
+)
+async def test_a_write_racing_the_withdrawal_waits_for_it_and_leaves_nothing_behind(
+    write: str, client: httpx.AsyncClient, settings: FeedbackSettings, feedback: Feedback
+) -> None:
+    victim = await a_victim_who_spoke(client, settings, feedback)
+    method, url, body, headers, status = racing_write(write, victim, settings)
+    async with feedback.runtime.units_of_work() as withdrawal:
+        pid = await withdrawal.session.scalar(sa.text("SELECT pg_backend_pid()"))
+        await participants.erase_participant(
+            withdrawal, feedback.ctx, victim.ref, datetime.now(UTC)
+        )
+        racing = asyncio.create_task(client.request(method, url, json=body, headers=headers))
+        try:
+            await eventually(lambda: waits_for(feedback, pid), timeout_s=5)
+            waited = True
+        except AssertionError:
+            waited = False
+        await withdrawal.commit()
+    response = await racing
+    assert waited, "the write did not wait for the withdrawal under way"
+    assert response.status_code == status, response.text
+    async with feedback.runtime.engine.connect() as conn:
+        assert await rows_holding(conn, victim.ref, skip=KEPT_BY_DESIGN) == []
+        assert await sealed_for(conn, victim.ref) == []

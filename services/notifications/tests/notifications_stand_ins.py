@@ -3,6 +3,7 @@ server (uvicorn) standing in for GOV.UK Notify, Teams incoming webhooks and down
 
 import asyncio
 import contextlib
+import json
 import socket
 import time
 from collections.abc import AsyncIterator, Callable
@@ -83,20 +84,28 @@ class Captured:
     body: bytes
 
 
+NOTIFY_PATH = "/v2/notifications/email"
+ERROR_BODY = b'{"errors": []}'
+
+
 @dataclass
 class HttpStandIn:
-    """Records every request; `answer(path, status, ...)` scripts the next replies for a path."""
+    """Records every request it does not answer by script; `answer(path, status, ...)` scripts
+    the next replies for a path, `answer_notify(address, status, ...)` Notify's for an address."""
 
     port: int
     requests: list[Captured] = field(default_factory=list)
-    scripts: dict[str, list[int]] = field(default_factory=dict)
+    scripts: dict[str, list[tuple[int, bytes]]] = field(default_factory=dict)
 
     @property
     def url(self) -> str:
         return f"http://127.0.0.1:{self.port}"
 
-    def answer(self, path: str, *statuses: int) -> None:
-        self.scripts[path] = list(statuses)
+    def answer(self, path: str, *statuses: int, body: bytes = ERROR_BODY) -> None:
+        self.scripts[path] = [(status, body) for status in statuses]
+
+    def answer_notify(self, address: str, *statuses: int, body: bytes = ERROR_BODY) -> None:
+        self.answer(f"{NOTIFY_PATH} to {address}", *statuses, body=body)
 
     def to(self, path: str) -> list[Captured]:
         return [r for r in self.requests if r.path == path]
@@ -110,15 +119,14 @@ async def http_stand_in() -> AsyncIterator[HttpStandIn]:
     @app.post("/{path:path}")
     async def anything(path: str, request: Request) -> Response:
         full = "/" + path
-        scripted = stand_in.scripts.get(full)
+        body = await request.body()
+        key = f"{full} to {json.loads(body)['email_address']}" if full == NOTIFY_PATH else full
+        scripted = stand_in.scripts.get(key)
         if scripted:
-            return Response(
-                status_code=scripted.pop(0),
-                content=b'{"errors": []}',
-                media_type="application/json",
-            )
-        stand_in.requests.append(Captured(full, dict(request.headers), await request.body()))
-        if full == "/v2/notifications/email":
+            status, content = scripted.pop(0)
+            return Response(status_code=status, content=content, media_type="application/json")
+        stand_in.requests.append(Captured(full, dict(request.headers), body))
+        if full == NOTIFY_PATH:
             return Response(
                 status_code=201, content=b'{"id": "n-1"}', media_type="application/json"
             )

@@ -12,8 +12,9 @@ from zoneinfo import ZoneInfo
 
 import httpx
 import sqlalchemy as sa
-from notifications_checks import deliveries, knows_participant, withdrawn
+from notifications_checks import deliveries, handled, knows_participant, withdrawn
 from notifications_events import (
+    action_completed,
     candidate_excluded,
     consent_given,
     consent_withdrawn,
@@ -24,13 +25,14 @@ from notifications_fixtures import Clock, Directory
 from notifications_stand_ins import Mailbox, eventually
 from sqlalchemy.ext.asyncio import AsyncEngine
 
-from vfp_notifications.adapters import sends
+from vfp_notifications.adapters import participants, sends
 from vfp_notifications.adapters.channels import Outgoing, Sender
 from vfp_notifications.bootstrap import Notifications, dispatch_policy, renderer_for, senders
 from vfp_notifications.domain.model import Channel, DirectoryEntry
 from vfp_notifications.service_layer.dispatcher import Dispatcher
 from vfp_notifications.settings import NotificationsSettings
 from vfp_shared.contracts import NotificationSentV1
+from vfp_shared.envelope import Envelope
 from vfp_shared.testing import TopicReader, publish
 
 
@@ -228,3 +230,108 @@ async def test_a_send_withdrawn_while_with_the_channel_is_logged_as_having_gone_
         1,
     )
     assert row["sent_at"] is not None
+
+
+async def test_a_claimed_send_about_a_victim_since_withdrawn_is_cancelled_not_sent(
+    settings: NotificationsSettings,
+    service: Notifications,
+    directory: Directory,
+    mailbox: Mailbox,
+    clock: Clock,
+    client: Any,
+    coordinator: dict[str, str],
+) -> None:
+    victim, supporter, claimed, entry = await claimed_at_night(
+        service, settings, clock, directory, client, coordinator
+    )
+    # The tombstone alone, as if the send had slipped past the withdrawal's cancellation.
+    async with service.runtime.units_of_work() as uow:
+        await participants.record_withdrawal(uow.session, victim, datetime.now(UTC))
+        await uow.commit()
+
+    await service.dispatcher.deliver(claimed, entry)
+
+    assert mailbox.to(f"{supporter}@force.example") == []
+    [row] = await deliveries(client, coordinator, recipient_ref=supporter)
+    assert (row["status"], row["reason_code"], row["sent_at"]) == (
+        "cancelled",
+        "consent_withdrawn",
+        None,
+    )
+
+
+async def test_a_withdrawal_takes_only_that_victim_off_a_you_said_we_did_for_several(
+    settings: NotificationsSettings,
+    directory: Directory,
+    mailbox: Mailbox,
+    engine: AsyncEngine,
+    clock: Clock,
+    client: Any,
+    coordinator: dict[str, str],
+) -> None:
+    first, second = ref("victim"), ref("victim")
+    isva = await directory.add(ref("isva"), kind="support_worker")
+    await publish(
+        settings.kafka_bootstrap_servers, [consent_given(first, isva), consent_given(second, isva)]
+    )
+    for victim in (first, second):
+        await eventually(lambda v=victim: knows_participant(engine, v), what="the consents")  # type: ignore[misc]
+    with at_night(clock, settings):
+        await publish(settings.kafka_bootstrap_servers, [action_completed([first, second])])
+        [waiting] = await eventually(
+            lambda: _with_reason(client, coordinator, isva, "quiet_hours"), what="deferral"
+        )
+
+    await publish(settings.kafka_bootstrap_servers, [consent_withdrawn(first)])
+    await eventually(lambda: withdrawn(engine, first), what="the first withdrawal")
+    # Still to be sent, now about the other victim alone.
+    assert await _status_and_about(engine, waiting["notification_ref"]) == ("pending", [second])
+
+    await publish(settings.kafka_bootstrap_servers, [consent_withdrawn(second)])
+    await eventually(lambda: withdrawn(engine, second), what="the second withdrawal")
+    assert await _status_and_about(engine, waiting["notification_ref"]) == ("cancelled", [])
+    assert mailbox.to(f"{isva}@force.example") == []
+
+
+async def test_a_failed_send_about_an_excluded_victim_cannot_be_retried(
+    settings: NotificationsSettings,
+    directory: Directory,
+    mailbox: Mailbox,
+    engine: AsyncEngine,
+    client: Any,
+    coordinator: dict[str, str],
+) -> None:
+    # The supporter is not in the directory yet: the send fails, waiting for a retry.
+    request = endorsement_requested()
+    isva = request.supporter_ref or ""
+    await publish(settings.kafka_bootstrap_servers, [request])
+    [failed] = await eventually(
+        lambda: deliveries(client, coordinator, recipient_ref=isva, status="failed"),
+        what="the failure",
+    )
+    exclusion = Envelope(candidate_excluded(request.participant_ref), source="/test")
+    await publish(settings.kafka_bootstrap_servers, [exclusion])
+    await eventually(lambda: handled(engine, exclusion.id), what="the exclusion")
+
+    await directory.add(isva, kind="support_worker")
+    retry = await client.post(
+        f"/deliveries/{failed['notification_ref']}/retry", headers=coordinator
+    )
+    assert retry.status_code == 409
+    [row] = await deliveries(client, coordinator, recipient_ref=isva)
+    assert row["status"] == "failed"
+    assert mailbox.to(f"{isva}@force.example") == []
+
+
+async def _status_and_about(engine: AsyncEngine, notification_ref: str) -> tuple[str, list[str]]:
+    async with engine.connect() as conn:
+        [(status, about_refs)] = (
+            await conn.execute(
+                sa.text(
+                    "SELECT status, about_refs FROM notifications.notifications "
+                    "WHERE notification_ref = :r"
+                ),
+                {"r": notification_ref},
+            )
+        ).all()
+    return status, list(about_refs)

@@ -20,10 +20,12 @@ from notifications_fixtures import Clock, Directory
 from notifications_stand_ins import Mailbox, eventually
 from sqlalchemy.ext.asyncio import AsyncEngine
 
+from vfp_notifications.domain.model import COORDINATION_TEAM, VICTIM_WITHOUT_SUPPORTER
 from vfp_notifications.settings import NotificationsSettings
+from vfp_shared.contracts import DeliveryFailedV1
 from vfp_shared.contracts.vocabulary import ContactRoute
 from vfp_shared.envelope import Envelope
-from vfp_shared.testing import publish
+from vfp_shared.testing import TopicReader, publish
 
 
 async def test_no_victim_is_contacted_directly_with_or_without_consent(
@@ -172,3 +174,36 @@ async def _with_reason(
 ) -> list[dict[str, Any]]:
     rows = await deliveries(client, headers, recipient_ref=recipient)
     return [r for r in rows if r["reason_code"] == reason]
+
+
+async def test_a_victim_without_a_supporter_is_reported_to_the_coordination_team(
+    settings: NotificationsSettings,
+    mailbox: Mailbox,
+    client: Any,
+    coordinator: dict[str, str],
+) -> None:
+    # Nobody can approach the victim: no supporter named, none in the consent map.
+    request = Envelope(endorsement_requested(supporter_ref=None), source="/test")
+    victim = request.data.participant_ref
+    async with TopicReader(settings.kafka_bootstrap_servers, DeliveryFailedV1.TOPIC) as reader:
+        await publish(settings.kafka_bootstrap_servers, [request])
+        [failed] = await reader.events(lambda e: e.data.source_event_id == str(request.id), count=1)
+
+    assert (failed.data.recipient_ref, failed.data.reason_code) == (
+        COORDINATION_TEAM,
+        VICTIM_WITHOUT_SUPPORTER,
+    )
+    assert victim not in failed.data.model_dump_json()
+    [logged] = await deliveries(client, coordinator, source_event_id=str(request.id))
+    assert (logged["recipient_ref"], logged["status"], logged["template"]) == (
+        COORDINATION_TEAM,
+        "failed",
+        "endorsement_requested",
+    )
+    # Nobody to send it to, so nothing to send again; and the victim is never written to.
+    retry = await client.post(
+        f"/deliveries/{logged['notification_ref']}/retry", headers=coordinator
+    )
+    assert retry.status_code == 409
+    assert await deliveries(client, coordinator, recipient_ref=victim) == []
+    assert mailbox.to(f"{victim}@force.example") == []

@@ -124,6 +124,25 @@ async def test_the_same_event_planned_twice_writes_one_send(
     assert len(await deliveries(client, coordinator, source_event_id=str(event.id))) == 1
 
 
+async def test_a_title_with_a_line_break_is_sent_with_a_one_line_subject(
+    settings: NotificationsSettings,
+    directory: Directory,
+    mailbox: Mailbox,
+    client: Any,
+    coordinator: dict[str, str],
+) -> None:
+    event = action_raised(title="Update the stalking\r\nrisk-assessment training")
+    owner = await directory.add(event.owner_ref)
+    await publish(settings.kafka_bootstrap_servers, [event])
+
+    [message] = await eventually(lambda: mailbox.to(f"{owner}@force.example"), what="the mail")
+    assert message["Subject"] == (
+        "Learning action for you: Update the stalking risk-assessment training"
+    )
+    [logged] = await eventually(lambda: _with_status(client, coordinator, owner, "sent"))
+    assert logged["attempts"] == 1
+
+
 async def test_a_server_answering_451_first_gets_the_message_on_a_retry(
     settings: NotificationsSettings,
     directory: Directory,

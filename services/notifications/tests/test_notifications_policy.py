@@ -83,3 +83,27 @@ def test_the_first_preferred_channel_that_is_on_and_has_an_address_is_chosen() -
     assert choose_channel(entry, {Channel.EMAIL, Channel.TEAMS}) is Channel.EMAIL
     assert choose_channel(entry, {Channel.EMAIL, Channel.NOTIFY}) is Channel.NOTIFY
     assert choose_channel(entry, {Channel.WEBHOOK}) is None
+
+
+def test_a_message_about_a_victim_takes_only_a_channel_to_the_recipients_own_inbox() -> None:
+    entry = DirectoryEntry(
+        ref="isva-1",
+        kind="support_worker",
+        name="Alex",
+        email="alex@service.example",
+        teams_webhook_url="https://teams.example/hook",
+        webhook_url="https://case-system.example/hook",
+        channels=(Channel.TEAMS, Channel.WEBHOOK, Channel.NOTIFY, Channel.EMAIL),
+    )
+    every = set(Channel)
+    assert choose_channel(entry, every) is Channel.TEAMS
+    assert choose_channel(entry, every, about_victim=True) is Channel.NOTIFY
+    assert choose_channel(entry, every - {Channel.NOTIFY}, about_victim=True) is Channel.EMAIL
+    without_inbox = DirectoryEntry(
+        ref="isva-2",
+        kind="support_worker",
+        name="Sam",
+        teams_webhook_url="https://teams.example/hook",
+        channels=(Channel.TEAMS, Channel.EMAIL),
+    )
+    assert choose_channel(without_inbox, every, about_victim=True) is None

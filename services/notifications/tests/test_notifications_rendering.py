@@ -81,3 +81,22 @@ def test_the_invitation_carries_an_ics_with_the_invitation_ref_as_uid() -> None:
     assert vevent.decoded("DTSTART") == event.starts_at
     assert vevent.decoded("DTEND").astimezone(UTC) == event.ends_at.astimezone(UTC)
     assert isinstance(vevent.decoded("DTSTAMP"), datetime)
+
+
+def test_a_line_break_in_what_the_event_says_stays_out_of_the_subject() -> None:
+    event = endorsement_requested(subject="The new victim\n\tupdate letter")
+    [intent] = route(event, Known())
+    message = RENDERER.render(intent.template, context_json(intent), "Sam Jones")
+    assert message.subject == (
+        f"Would participant {event.participant_ref} endorse: The new victim update letter?"
+    )
+
+
+def test_the_line_manager_hears_the_officers_name_from_the_directory() -> None:
+    event = recognition()
+    [_, to_manager] = route(event, Known())
+    names = {event.recipient_ref: "PC Jo Bloggs"}
+    message = RENDERER.render(to_manager.template, context_json(to_manager), "Insp. Lee", names)
+    assert message.subject == "Recognition for PC Jo Bloggs from the Victim Feedback Panel"
+    assert "PC Jo Bloggs, whom you manage" in message.text
+    assert event.recipient_ref not in message.text + message.html

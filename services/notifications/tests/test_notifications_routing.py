@@ -14,7 +14,12 @@ from notifications_events import (
     victim_invited,
 )
 
-from vfp_notifications.domain.model import SupporterLink, Template
+from vfp_notifications.domain.model import (
+    COORDINATION_TEAM,
+    VICTIM_WITHOUT_SUPPORTER,
+    SupporterLink,
+    Template,
+)
 from vfp_notifications.domain.routing import Known, route, victims_named
 from vfp_shared.contracts.panels.vocabulary import InviteeKind
 from vfp_shared.contracts.vocabulary import ContactRoute
@@ -34,9 +39,15 @@ def test_a_candidate_identified_asks_the_oic_or_support_worker_to_approach_the_v
     assert intent.about_refs == (event.participant_ref,)
 
 
-def test_a_candidate_without_a_supporter_is_not_contacted_at_all() -> None:
+def test_a_candidate_without_a_supporter_is_not_contacted_and_the_coordinators_are_told() -> None:
     event = candidate_identified(supporter_ref=None, contact_route=ContactRoute.DIRECT)
-    assert route(event, Known()) == []
+    [intent] = route(event, Known())
+    assert (intent.recipient_ref, intent.template, intent.unreachable) == (
+        COORDINATION_TEAM,
+        Template.CANDIDATE_APPROACH,
+        VICTIM_WITHOUT_SUPPORTER,
+    )
+    assert intent.about_refs == (event.participant_ref,)
 
 
 def test_a_victim_invitation_goes_to_their_supporter_with_the_calendar_invite() -> None:
@@ -64,7 +75,9 @@ def test_a_victim_is_never_the_recipient_even_with_direct_contact_consent() -> N
         contact_route=ContactRoute.DIRECT,
     )
     known = Known(supporters={victim: SupporterLink(None, direct_contact=True)})
-    assert route(event, known) == []
+    assert recipients(route(event, known)) == [
+        (COORDINATION_TEAM, Template.INVITATION_VIA_SUPPORTER)
+    ]
 
 
 def test_a_staff_invitation_goes_to_the_recipient_ref() -> None:
@@ -86,13 +99,6 @@ def test_a_held_panel_sends_attendees_the_recording_and_survey() -> None:
     intents = route(event, Known())
     assert recipients(intents) == [(r, Template.PANEL_HELD) for r in event.attendee_refs]
     assert intents[0].context["recording_ref"] == event.recording_ref
-
-
-def test_an_attendee_who_is_a_victim_is_left_out() -> None:
-    victim = ref("victim")
-    event = panel_held(attendee_refs=[victim, ref("staff")])
-    known = Known(supporters={victim: SupporterLink(ref("isva"))})
-    assert victim not in [i.recipient_ref for i in route(event, known)]
 
 
 def test_a_shared_case_study_goes_to_the_teams_concerned() -> None:
@@ -148,8 +154,10 @@ def test_a_completed_action_tells_each_supporter_once_you_said_we_did() -> None:
     assert recipients(intents) == [
         (isva, Template.YOU_SAID_WE_DID),
         (oic, Template.YOU_SAID_WE_DID),
+        (COORDINATION_TEAM, Template.YOU_SAID_WE_DID),
     ]
     assert intents[0].about_refs == (a, b)
+    assert (intents[2].about_refs, intents[2].unreachable) == ((unknown,), VICTIM_WITHOUT_SUPPORTER)
 
 
 def test_the_victims_an_event_concerns_are_named_for_the_supporter_lookup() -> None:

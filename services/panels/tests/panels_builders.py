@@ -6,7 +6,11 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 from uuid import uuid4
 
+from vfp_panels.bootstrap import Panels
+from vfp_panels.domain.consent import Consent
+from vfp_panels.service_layer import handlers
 from vfp_shared.auth import Role, issue_token
+from vfp_shared.contracts.vocabulary import ContactRoute, FocusTheme, ParticipationMode
 
 SERVICES = ["svc-sexual-offences", "svc-domestic-abuse", "svc-victim-support"]
 
@@ -64,6 +68,24 @@ def agenda_body(*case_studies: dict[str, Any]) -> dict[str, Any]:
             {"kind": "close", "minutes": 5},
         ]
     }
+
+
+async def consented(panels: Panels, mode: ParticipationMode = ParticipationMode.LIVE) -> str:
+    """A new victim in the pool (as consent-given puts them there); their ref."""
+    ref = f"v-{uuid4()}"
+    consent = Consent(
+        participant_ref=ref,
+        mode=mode,
+        themes=(FocusTheme.STALKING_AND_HARASSMENT,),
+        contact_route=ContactRoute.SUPPORT_WORKER,
+        supporter_ref=f"sw-{uuid4()}",
+        support_service_ref=SERVICES[2],
+        given_at=datetime.now(UTC),
+    )
+    async with panels.runtime.units_of_work() as uow:
+        await handlers.on_consent_given(uow, consent)
+        await uow.commit()
+    return ref
 
 
 async def eventually(check: Callable[[], Awaitable[bool]], timeout_s: float = 30) -> None:

@@ -85,6 +85,18 @@ def test_every_commissioned_service_needs_its_slot() -> None:
     ]
 
 
+def test_each_commissioned_service_has_exactly_one_slot_and_no_one_else_has_one() -> None:
+    twice = [*agenda(), AgendaItem(Kind.SERVICE_SLOT, 10, service_ref="svc-domestic-abuse")]
+    stranger = [*agenda(), AgendaItem(Kind.SERVICE_SLOT, 10, service_ref="svc-unknown")]
+    assert rules.every_commissioned_service_has_its_slot(facts(twice)) == [
+        "2 timeslots for svc-domestic-abuse; each service has one"
+    ]
+    assert rules.every_commissioned_service_has_its_slot(facts(stranger)) == [
+        "svc-unknown has a timeslot but is not a commissioned service"
+    ]
+    assert rules.every_commissioned_service_has_its_slot(facts(agenda())) == []
+
+
 def test_the_commissioned_services_come_from_the_configuration() -> None:
     items = agenda()
     assert rules.every_commissioned_service_has_its_slot(

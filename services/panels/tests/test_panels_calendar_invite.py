@@ -44,6 +44,21 @@ def test_an_invitation_renders_a_calendar_entry_that_parses_back() -> None:
     assert str(event["STATUS"]) == "CONFIRMED"
 
 
+def test_each_move_and_the_cancellation_raise_the_entrys_sequence() -> None:
+    invitation = invite_staff_audience("inv-1", "panel-1", "north", None, STARTS)
+    panel = hybrid_panel()
+
+    def sequence() -> object:
+        (event,) = Calendar.from_ical(render_ics(invitation, panel, STARTS)).walk("VEVENT")
+        return event.decoded("SEQUENCE")
+
+    assert sequence() == 0
+    panel.move_to(STARTS + timedelta(days=1), STARTS + timedelta(days=1, hours=3))
+    assert sequence() == 1
+    panel.cancel("operational_demand", STARTS)
+    assert sequence() == 2
+
+
 def test_a_cancelled_panels_entry_cancels_the_same_event() -> None:
     invitation = invite_staff_audience("inv-1", "panel-1", "north", None, STARTS)
     parsed = Calendar.from_ical(render_ics(invitation, hybrid_panel(PanelStatus.CANCELLED), STARTS))

@@ -113,7 +113,9 @@ async def test_a_withdrawal_reaches_every_agenda_and_alerts_the_near_panel(
         await publish(
             bootstrap, [ConsentWithdrawnV1(participant_ref=leaving, withdrawn_at=datetime.now(UTC))]
         )
-        removed = await reader.events(lambda e: e.data.participant_ref == leaving, count=2)
+        removed = await reader.events(
+            lambda e: e.data.participant_ref == leaving, count=2, then_quiet_s=1
+        )
     assert {e.data.panel_ref for e in removed} == {near, later}
     assert {e.data.reason_code for e in removed} == {"consent_withdrawn"}
 
@@ -257,17 +259,17 @@ async def test_an_excluded_victim_leaves_the_pool_and_the_coming_agendas_only(
         {"participant_ref": staying, "mode": "live"},
     )
     near = await scheduled(client, people, starts_at=datetime.now(UTC) + timedelta(days=5))
-    invited = await client.post(
-        f"/panels/{near}/invitations",
-        json={"kind": "victim", "participant_ref": excluded},
-        headers=people.lead,
-    )
-    assert invited.status_code == 201, invited.text
-    await client.put(f"/panels/{near}/agenda", json=agenda, headers=people.lead)
+    past = await scheduled(client, people, starts_at=datetime.now(UTC) - timedelta(hours=4))
+    for ref in (near, past):
+        invited = await client.post(
+            f"/panels/{ref}/invitations",
+            json={"kind": "victim", "participant_ref": excluded},
+            headers=people.lead,
+        )
+        assert invited.status_code == 201, invited.text
+        await client.put(f"/panels/{ref}/agenda", json=agenda, headers=people.lead)
     published = await client.post(f"/panels/{near}/agenda/publish", headers=people.lead)
     assert published.status_code == 200, published.text
-    past = await scheduled(client, people, starts_at=datetime.now(UTC) - timedelta(hours=4))
-    await client.put(f"/panels/{past}/agenda", json=agenda, headers=people.lead)
     held = await client.post(
         f"/panels/{past}/held", json={"recording_ref": "rec-1"}, headers=people.lead
     )
@@ -286,7 +288,9 @@ async def test_an_excluded_victim_leaves_the_pool_and_the_coming_agendas_only(
                 )
             ],
         )
-        (removed,) = await reader.events(lambda e: e.data.participant_ref == excluded, count=1)
+        (removed,) = await reader.events(
+            lambda e: e.data.participant_ref == excluded, count=1, then_quiet_s=1
+        )
     assert (removed.data.panel_ref, removed.data.reason_code) == (near, "candidate_excluded")
     assert await in_pool(engine, excluded, staying) == {staying}
 
@@ -295,11 +299,13 @@ async def test_an_excluded_victim_leaves_the_pool_and_the_coming_agendas_only(
         staying
     ]
     assert [a["kind"] for a in near_view["alerts"]] == ["participant_excluded"]
-    # Not a withdrawal: the invitation and the held panel's record stay as they were.
+    # Uninvited from the coming panel; but not an erasure: the held panel keeps its record.
     invitations = (await client.get(f"/panels/{near}/invitations", headers=people.lead)).json()
-    assert [i["participant_ref"] for i in invitations] == [excluded]
+    assert invitations == []
     past_view = (await client.get(f"/panels/{past}", headers=people.lead)).json()
     assert excluded in [i["participant_ref"] for i in past_view["agenda"]["items"]]
+    past_invitations = await client.get(f"/panels/{past}/invitations", headers=people.lead)
+    assert [i["participant_ref"] for i in past_invitations.json()] == [excluded]
 
     # A consent given before the exclusion, delivered late, does not bring them back ...
     late = envelope(consent_given(excluded, ParticipationMode.LIVE, given_at=first_consent))

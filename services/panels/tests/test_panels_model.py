@@ -10,7 +10,14 @@ from vfp_panels.domain.agenda import AgendaItem
 from vfp_panels.domain.agenda_rules import AgendaFacts
 from vfp_panels.domain.attendance import Attendee, summarise
 from vfp_panels.domain.consent import Consent, counts
-from vfp_panels.domain.errors import IllegalTransition, Invalid, NotYetStarted, RegistrationClosed
+from vfp_panels.domain.errors import (
+    AgendaDoesNotFit,
+    AttendanceClosed,
+    IllegalTransition,
+    Invalid,
+    NotYetStarted,
+    RegistrationClosed,
+)
 from vfp_panels.domain.events import AgendaPublished, PanelHeld, PanelScheduled, ParticipantRemoved
 from vfp_panels.domain.invitations import invite_victim
 from vfp_panels.domain.model import Panel, PanelStatus
@@ -117,20 +124,31 @@ def test_a_cancelled_panel_keeps_its_reason() -> None:
 
 def test_agenda_items_carry_what_their_kind_needs() -> None:
     panel = a_panel()
+    consented = {"v-1"}
     with pytest.raises(Invalid) as no_mode:
-        panel.replace_agenda([AgendaItem(Kind.CASE_STUDY, 20, participant_ref="v-1")])
+        panel.replace_agenda([AgendaItem(Kind.CASE_STUDY, 20, participant_ref="v-1")], consented)
     with pytest.raises(Invalid) as no_service:
-        panel.replace_agenda([AgendaItem(Kind.OPENING, 5), AgendaItem(Kind.SERVICE_SLOT, 10)])
+        panel.replace_agenda(
+            [AgendaItem(Kind.OPENING, 5), AgendaItem(Kind.SERVICE_SLOT, 10)], consented
+        )
     with pytest.raises(Invalid) as twice:
-        panel.replace_agenda([live("v-1"), live("v-1")])
+        panel.replace_agenda([live("v-1"), live("v-1")], consented)
     assert no_mode.value.loc == ("body", "items", 0, "participant_ref")
     assert no_service.value.loc == ("body", "items", 1, "service_ref")
     assert twice.value.loc == ("body", "items", 1, "participant_ref")
 
 
+def test_a_case_study_names_a_victim_in_the_pool() -> None:
+    panel = a_panel()
+    with pytest.raises(Invalid) as not_in_pool:
+        panel.replace_agenda([AgendaItem(Kind.OPENING, 5), live("v-1"), live("v-2")], {"v-1"})
+    assert not_in_pool.value.loc == ("body", "items", 2, "participant_ref")
+    assert panel.agenda == []
+
+
 def test_a_new_agenda_must_be_published_again() -> None:
     panel = a_panel(agenda_published_at=STARTS - timedelta(days=20))
-    panel.replace_agenda([live("v-1")])
+    panel.replace_agenda([live("v-1")], {"v-1"})
     assert panel.agenda_published_at is None
 
 
@@ -232,6 +250,33 @@ def test_a_scheduled_panel_moved_is_announced_again() -> None:
         STARTS + timedelta(days=1),
         STARTS + timedelta(days=2),
     ]
+
+
+def test_a_panel_with_a_published_agenda_is_not_moved_into_less_time_than_it_takes() -> None:
+    agenda = [live("v-1"), live("v-2")]  # 40 minutes
+    panel = a_panel(status=PanelStatus.SCHEDULED, agenda=agenda, agenda_published_at=STARTS)
+    with pytest.raises(AgendaDoesNotFit) as refused:
+        panel.move_to(STARTS, STARTS + timedelta(minutes=39))
+    assert "40 minutes" in str(refused.value)
+    panel.move_to(STARTS + timedelta(days=1), STARTS + timedelta(days=1, minutes=40))
+    assert panel.minutes == 40
+    draft_agenda = a_panel(agenda=agenda)  # checked when it is published
+    draft_agenda.move_to(STARTS, STARTS + timedelta(minutes=30))
+
+
+def test_attendance_is_recorded_once_started_and_until_marked_held() -> None:
+    panel = a_panel()
+    panel.schedule()
+    with pytest.raises(NotYetStarted):
+        panel.check_attendance_recordable(STARTS - timedelta(minutes=1))
+    panel.check_attendance_recordable(STARTS)
+    panel.mark_held("rec-1", summarise([]), STARTS + timedelta(hours=3))
+    with pytest.raises(AttendanceClosed) as closed:
+        panel.check_attendance_recordable(STARTS + timedelta(hours=4))
+    assert "held" in str(closed.value)
+    panel.close()
+    with pytest.raises(IllegalTransition):
+        panel.check_attendance_recordable(STARTS + timedelta(days=1))
 
 
 def test_a_victim_is_invited_through_their_supporter_never_direct() -> None:

@@ -5,15 +5,17 @@ from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
+import httpx
 import sqlalchemy as sa
 from aiokafka import AIOKafkaProducer, TopicPartition
 from aiokafka.admin import AIOKafkaAdminClient
-from participants_builders import a_closed_case, candidate_row, eventually, fresh
+from participants_builders import a_closed_case, bearer, candidate_row, eventually, fresh
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from vfp_participants.adapters.tables import BUS, history
 from vfp_participants.bootstrap import Participants
 from vfp_participants.service_layer.screening import sweep
+from vfp_shared.auth import Role
 from vfp_shared.contracts import (
     CandidateExcludedV1,
     CandidateIdentifiedV1,
@@ -173,19 +175,48 @@ async def test_replaying_every_event_adds_no_rows_and_no_events(
     assert await _effects(engine, row.participant_ref) == before
 
 
+async def test_a_resent_case_closed_does_not_bring_a_declined_victim_forward_again(
+    participants: Participants, engine: AsyncEngine, client: httpx.AsyncClient
+) -> None:
+    bootstrap = participants.runtime.settings.kafka_bootstrap_servers
+    group = participants.runtime.consumer.group
+    case = a_closed_case()
+    await _wait_consumed(bootstrap, group, await _publish_located(bootstrap, [envelope(case)]))
+    ref = (await candidate_row(engine, case.victim_ref)).participant_ref
+    coordinator = bearer(participants.runtime.settings, Role.COORDINATOR)
+    for step, body in [
+        ("approach", {"via": "support_worker", "by_ref": case.support_worker_ref}),
+        ("decline", None),
+    ]:
+        done = await client.post(f"/candidates/{ref}/{step}", json=body, headers=coordinator)
+        assert done.status_code == 200, (step, done.text)
+    before = await _effects(engine, ref)
+
+    # The force sends the same case again, under a new event id: nothing changes.
+    await _wait_consumed(bootstrap, group, await _publish_located(bootstrap, [envelope(case)]))
+    assert (await candidate_row(engine, case.victim_ref)).status == "declined"
+    assert await _effects(engine, ref) == before
+
+    # Another case of theirs is a new route: screened again, the contact interval defers them.
+    await publish(bootstrap, [a_closed_case(victim_ref=case.victim_ref)])
+    row = await eventually(lambda: status_of(engine, case.victim_ref, "deferred"), what="new case")
+    assert row.reason_codes == ["approached_recently"]
+
+
 async def test_a_malformed_event_is_dead_lettered_and_the_next_one_still_handled(
     participants: Participants, engine: AsyncEngine
 ) -> None:
     bootstrap = participants.runtime.settings.kafka_bootstrap_servers
-    poison_key = fresh("poison").encode()
     good = a_closed_case()
+    # The good event's key: the same partition, so the next one is the one right after it.
+    key = good.case_ref.encode()
     headers = [(name, value) for name, value in envelope(good).kafka_headers()]
     async with TopicReader(bootstrap, "force.case-closed.v1.dlq") as dead_letters:
         await publish_raw(
-            bootstrap, "force.case-closed.v1", b'{"case_ref": 42', key=poison_key, headers=headers
+            bootstrap, "force.case-closed.v1", b'{"case_ref": 42', key=key, headers=headers
         )
         await publish(bootstrap, [good])
-        [dead] = await dead_letters.records(lambda r: r.key == poison_key, count=1)
+        [dead] = await dead_letters.records(lambda r: r.key == key, count=1)
         reasons = dict(dead.headers)
         assert reasons["dlq_original_topic"] == b"force.case-closed.v1"
         assert reasons["dlq_consumer_group"] == participants.runtime.consumer.group.encode()

@@ -1,7 +1,7 @@
 """The HTTP API on the real database: the steps coordinators record, who may do what,
 input errors naming their field, the audit log, and erasure on withdrawal."""
 
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import httpx
@@ -175,11 +175,58 @@ async def test_a_support_service_sees_its_own_clients_only(
     assert (await client.post("/nominations", json=again, headers=nameless)).status_code == 403
 
 
+async def test_a_nomination_that_only_changes_the_route_is_in_the_history_and_audited(
+    participants: Participants, client: httpx.AsyncClient, engine: AsyncEngine
+) -> None:
+    ref, case = await a_candidate(participants, support_service_ref=None, support_worker_ref=None)
+    nominated = await client.post(
+        "/nominations",
+        json={"victim_ref": case.victim_ref, "support_worker_ref": "sw-a"},
+        headers=headers(participants, Role.SUPPORT_SERVICE, SERVICE_A),
+    )
+    assert nominated.json() == {"participant_ref": ref, "status": "identified"}
+    coordinator = headers(participants, Role.COORDINATOR)
+    last = (await client.get(f"/candidates/{ref}", headers=coordinator)).json()["history"][-1]
+    assert (last["kind"], last["from_status"], last["to_status"]) == (
+        "screening",
+        "identified",
+        "identified",
+    )
+    assert last["trigger"] == "support.client-nominated"
+    changed = {"contact_route", "supporter_ref", "support_service_ref"}
+    assert set(last["detail"]["changed"]) == changed
+    async with engine.connect() as conn:
+        audited = (
+            await conn.scalars(
+                sa.select(audit.c.reason).where(
+                    audit.c.subject_ref == ref,
+                    audit.c.action == "screening:identified->identified",
+                )
+            )
+        ).all()
+    assert audited == ["support.client-nominated"]
+
+
 @pytest.mark.parametrize(
     ("path", "body", "field"),
     [
         ("/candidates/{ref}/approach", {"via": "carrier_pigeon", "by_ref": "x"}, "via"),
         ("/candidates/{ref}/approach", {"via": "support_worker"}, "by_ref"),
+        (
+            "/candidates/{ref}/approach",
+            {"via": "support_worker", "by_ref": "x", "approached_at": "2026-01-05T10:00:00"},
+            "approached_at",  # no time zone
+        ),
+        (
+            "/candidates/{ref}/approach",
+            {
+                "via": "support_worker",
+                "by_ref": "x",
+                "approached_at": (datetime.now(UTC) + timedelta(hours=1)).isoformat(),
+            },
+            "approached_at",  # in the future
+        ),
+        ("/candidates/{ref}/decline", {"reason": ""}, "reason"),
         ("/candidates/{ref}/exclude", {"reason_code": "because"}, "reason_code"),
         ("/self-referrals", {"name": "A", "case_ref": "c-1"}, "phone"),
         ("/self-referrals", {"name": "A", "email": "not-an-email", "case_ref": "c-1"}, "email"),
@@ -542,3 +589,98 @@ async def test_a_flag_waits_for_its_case_to_close_and_its_team_is_audited(
     row = await candidate_row(engine, case.victim_ref)
     assert (row.status, row.participant_ref) == ("identified", ref)
     assert sorted(row.sources) == ["force_case", "staff_flag"]
+
+
+async def test_a_coordinators_reason_goes_to_the_audit_log_only(
+    participants: Participants, client: httpx.AsyncClient, engine: AsyncEngine
+) -> None:
+    ref, case = await a_candidate(participants)
+    coordinator = headers(participants, Role.COORDINATOR)
+    said = {
+        "approach": f"met at the support group {fresh('r')}",
+        "decline": f"does not want to relive it {fresh('r')}",
+    }
+    approach = {"via": "support_worker", "by_ref": case.support_worker_ref}
+    for step, body in [("approach", approach), ("decline", {})]:
+        done = await client.post(
+            f"/candidates/{ref}/{step}", json={**body, "reason": said[step]}, headers=coordinator
+        )
+        assert done.status_code == 200, (step, done.text)
+    async with engine.connect() as conn:
+        audited = set(
+            (
+                await conn.scalars(
+                    sa.select(audit.c.reason).where(
+                        audit.c.subject_ref == ref, audit.c.action.like("%->%")
+                    )
+                )
+            ).all()
+        )
+        payloads = (
+            await conn.scalars(sa.select(BUS.outbox.c.payload).where(BUS.outbox.c.key == ref))
+        ).all()
+    assert f"approach recorded: {said['approach']}" in audited
+    assert f"decline recorded: {said['decline']}" in audited
+    detail = (await client.get(f"/candidates/{ref}", headers=coordinator)).text
+    published = b"".join(payloads).decode()
+    for words in said.values():
+        assert words not in detail and words not in published
+
+
+async def test_an_entry_listed_by_victim_ref_can_be_taken_off_by_its_id(
+    participants: Participants, client: httpx.AsyncClient, engine: AsyncEngine
+) -> None:
+    case = a_closed_case()
+    coordinator = headers(participants, Role.COORDINATOR)
+    listed = await client.post(
+        "/do-not-contact", json={"victim_ref": case.victim_ref}, headers=coordinator
+    )
+    assert listed.status_code == 201
+    async with participants.runtime.units_of_work() as uow:
+        entry_id = participants.services.repository(uow).do_not_contact.digest(
+            "victim", case.victim_ref
+        )
+    entries = (await client.get("/do-not-contact?limit=500", headers=coordinator)).json()
+    assert entry_id in {entry["entry_id"] for entry in entries}
+
+    removed = await client.delete(f"/do-not-contact/entries/{entry_id}", headers=coordinator)
+    assert removed.status_code == 204, removed.text
+    entries = (await client.get("/do-not-contact?limit=500", headers=coordinator)).json()
+    assert entry_id not in {entry["entry_id"] for entry in entries}
+    again = await client.delete(f"/do-not-contact/entries/{entry_id}", headers=coordinator)
+    assert again.status_code == 404
+    bad = await client.delete("/do-not-contact/entries/not-a-digest", headers=coordinator)
+    assert bad.status_code == 422
+
+    # Off the list: the force's case brings the victim forward.
+    await a_candidate(participants, victim_ref=case.victim_ref)
+    assert (await candidate_row(engine, case.victim_ref)).status == "identified"
+    async with engine.connect() as conn:
+        actions = (
+            await conn.scalars(
+                sa.select(audit.c.action).where(audit.c.subject_ref == f"do-not-contact:{entry_id}")
+            )
+        ).all()
+    assert "do_not_contact:remove" in actions
+
+
+async def test_a_withdrawals_entry_stays_on_the_list(
+    participants: Participants, client: httpx.AsyncClient
+) -> None:
+    ref, case = await a_candidate(participants)
+    coordinator = headers(participants, Role.COORDINATOR)
+    for step, body in [
+        ("approach", {"via": "support_worker", "by_ref": case.support_worker_ref}),
+        ("withdraw", None),
+    ]:
+        done = await client.post(f"/candidates/{ref}/{step}", json=body, headers=coordinator)
+        assert done.status_code == 200, (step, done.text)
+    async with participants.runtime.units_of_work() as uow:
+        entry_id = participants.services.repository(uow).do_not_contact.digest(
+            "victim", case.victim_ref
+        )
+    kept = await client.delete(f"/do-not-contact/entries/{entry_id}", headers=coordinator)
+    assert kept.status_code == 409, kept.text
+    entries = (await client.get("/do-not-contact?limit=500", headers=coordinator)).json()
+    [entry] = [entry for entry in entries if entry["entry_id"] == entry_id]
+    assert entry["reason_code"] == "consent_withdrawn"

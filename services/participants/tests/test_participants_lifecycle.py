@@ -2,7 +2,7 @@
 nothing (a property test over random sequences), and what screening may do at each status."""
 
 from copy import deepcopy
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
@@ -268,3 +268,24 @@ def test_a_candidate_excluded_after_consenting_may_still_withdraw() -> None:
         assert not candidate.excluded_by_screening
         candidate.apply_screening(a_decision(Verdict.IDENTIFIED), NOW, sourcing=True)
         assert candidate.status is Status.WITHDRAWN
+
+
+def test_a_change_of_route_or_supporter_alone_is_a_history_line_without_an_event() -> None:
+    candidate = a_candidate(Status.PENDING)
+    candidate.apply_screening(a_decision(Verdict.IDENTIFIED), NOW, sourcing=True)
+    candidate.history.clear()
+    candidate.events.clear()
+    other_service = replace(
+        a_decision(Verdict.IDENTIFIED), supporter_ref="sw-2", support_service_ref="service-b"
+    )
+    candidate.apply_screening(other_service, NOW, sourcing=False)
+    candidate.apply_screening(other_service, NOW, sourcing=False)  # nothing new: no line
+    [line] = candidate.history
+    assert (line.kind, line.from_status, line.to_status) == (
+        "screening",
+        Status.IDENTIFIED,
+        Status.IDENTIFIED,
+    )
+    assert line.detail == {"changed": ["supporter_ref", "support_service_ref"]}
+    assert (candidate.supporter_ref, candidate.support_service_ref) == ("sw-2", "service-b")
+    assert candidate.events == []

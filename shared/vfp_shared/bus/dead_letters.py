@@ -5,6 +5,7 @@ import logging
 from aiokafka import ConsumerRecord
 from faststream.kafka import KafkaBroker
 
+from vfp_shared.logs import safe_reason
 from vfp_shared.telemetry import EVENTS_DEAD_LETTERED
 
 log = logging.getLogger(__name__)
@@ -30,20 +31,6 @@ def dead_letter_topic(topic: str) -> str:
     return topic + DLQ_SUFFIX
 
 
-def describe(error: BaseException) -> str:
-    """A reason safe to keep: pydantic errors without the offending input (it may be personal)."""
-    errors = getattr(error, "errors", None)
-    if callable(errors):
-        try:
-            parts = [
-                f"{'.'.join(map(str, e['loc']))}: {e['msg']}" for e in errors(include_input=False)
-            ]
-            return "; ".join(parts)[:500]
-        except TypeError:
-            pass
-    return str(error)[:500]
-
-
 class DeadLetters:
     def __init__(self, broker: KafkaBroker, *, group: str, service: str):
         self._broker = broker
@@ -59,7 +46,7 @@ class DeadLetters:
                 ORIGINAL_OFFSET: str(record.offset),
                 CONSUMER_GROUP: self._group,
                 ERROR_CLASS: type(error).__name__,
-                ERROR_MESSAGE: describe(error),
+                ERROR_MESSAGE: safe_reason(error),
             }
         )
         await self._broker.publish(

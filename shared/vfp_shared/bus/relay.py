@@ -20,7 +20,7 @@ from aiokafka import AIOKafkaProducer
 from aiokafka.errors import InvalidMessageError, MessageSizeTooLargeError
 from opentelemetry.trace import SpanKind
 
-from vfp_shared.storage.bus_tables import BusTables
+from vfp_shared.storage.bus_tables import OUTBOX_SLOTS, BusTables
 from vfp_shared.storage.engine import libpq_dsn
 from vfp_shared.telemetry import OUTBOX_BACKLOG, OUTBOX_FAILED, OUTBOX_PUBLISHED, tracer
 
@@ -29,6 +29,10 @@ log = logging.getLogger(__name__)
 BACKLOG_EVERY_S = 1.0  # counting the backlog on every batch would cost a round trip each
 PURGE_EVERY_S = 3600.0
 KEEP_SENT_HOURS = 24  # sent rows stay a day, for operators to look back
+SLOTS_PER_ROUND = OUTBOX_SLOTS // 4
+# An event id older than this cannot come back: Kafka keeps records 7 days by default
+# (log.retention.hours), and a consumer group's offsets as long. Twice that, to be safe.
+KEEP_INBOX_DAYS = 14
 
 
 # Faults of the record itself: sending it again can never succeed. Anything else (broker away,
@@ -70,16 +74,28 @@ class OutboxRelay:
         self._channel = tables.notify_channel
         outbox, slots = f"{tables.schema}.outbox", f"{tables.schema}.outbox_slots"
         # Plain SQL on asyncpg: this is the hottest path of every service.
+        # A few slots per round, chosen among those with rows waiting and not held by another
+        # relay: several relays then work side by side, each on its own slots. The rows are
+        # read by a second statement, whose snapshot sees what the slots' last holder committed.
+        self._lock_slots = (
+            f"SELECT s.slot FROM {slots} s WHERE EXISTS (SELECT 1 FROM {outbox} o "
+            "WHERE o.slot = s.slot AND o.sent_at IS NULL AND o.failed_at IS NULL) "
+            f"ORDER BY random() LIMIT {SLOTS_PER_ROUND} FOR UPDATE OF s SKIP LOCKED"
+        )
         self._select = (
             f"SELECT id, topic, key, headers, payload FROM {outbox} "
-            "WHERE sent_at IS NULL AND failed_at IS NULL "
-            f"AND slot IN (SELECT slot FROM {slots} FOR UPDATE SKIP LOCKED) ORDER BY id LIMIT $1"
+            "WHERE slot = ANY($2::smallint[]) AND sent_at IS NULL AND failed_at IS NULL "
+            "ORDER BY id LIMIT $1"
         )
         self._mark = f"UPDATE {outbox} SET sent_at = now() WHERE id = ANY($1::bigint[])"
         self._mark_failed = f"UPDATE {outbox} SET failed_at = now(), failure = $2 WHERE id = $1"
         self._backlog = f"SELECT count(*) FROM {outbox} WHERE sent_at IS NULL AND failed_at IS NULL"
         self._purge = (
             f"DELETE FROM {outbox} WHERE sent_at < now() - make_interval(hours => $1::int)"
+        )
+        self._purge_inbox = (
+            f"DELETE FROM {tables.schema}.inbox "
+            "WHERE handled_at < now() - make_interval(days => $1::int)"
         )
         self._pool: asyncpg.Pool | None = None
         self._wake = asyncio.Event()
@@ -112,8 +128,8 @@ class OutboxRelay:
                     log.exception("outbox relay failed; retrying")
                     await asyncio.sleep(self._poll_interval_s)
                     continue
-                if published == self._batch_size:
-                    continue  # more are waiting
+                if published:
+                    continue  # more may be waiting, in these slots or others
                 if self._stopping:
                     break
                 self._wake.clear()
@@ -137,7 +153,10 @@ class OutboxRelay:
         """Publish one batch of unsent rows of the slots no other relay holds; returns the count."""
         assert self._pool is not None, "use the relay as an async context manager"
         async with self._pool.acquire() as conn, conn.transaction():
-            rows = await conn.fetch(self._select, self._batch_size)
+            slots = [record["slot"] for record in await conn.fetch(self._lock_slots)]
+            if not slots:
+                return 0
+            rows = await conn.fetch(self._select, self._batch_size, slots)
             if rows:
                 with tracer().start_as_current_span(
                     "outbox publish",
@@ -204,4 +223,5 @@ class OutboxRelay:
             self._backlog_read_at = now
         if now - self._purged_at > PURGE_EVERY_S:
             await self._pool.execute(self._purge, KEEP_SENT_HOURS)
+            await self._pool.execute(self._purge_inbox, KEEP_INBOX_DAYS)
             self._purged_at = now

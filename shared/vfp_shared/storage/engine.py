@@ -2,8 +2,13 @@ from sqlalchemy.ext.asyncio import AsyncEngine, create_async_engine
 
 
 def create_engine(database_url: str, *, pool_size: int = 10) -> AsyncEngine:
+    # hide_parameters: an error's text (logged, or kept in a dead letter) never shows the values.
     return create_async_engine(
-        database_url, pool_size=pool_size, max_overflow=10, pool_pre_ping=True
+        database_url,
+        pool_size=pool_size,
+        max_overflow=10,
+        pool_pre_ping=True,
+        hide_parameters=True,
     )
 
 

@@ -15,7 +15,8 @@ def upgrade(migrations_dir: Path, database_url: str, schema: str) -> None:
     """Migrate a service's schema to head. Blocking: call it from a thread in async code."""
     config = Config()
     config.set_main_option("script_location", str(migrations_dir))
-    config.set_main_option("sqlalchemy.url", database_url)
+    # Not a main option: Alembic's ConfigParser would read a %-encoded password as interpolation.
+    config.attributes["database_url"] = database_url
     config.attributes["schema"] = schema
     command.upgrade(config, "head")
 
@@ -24,8 +25,7 @@ def run_env(target_metadata: sa.MetaData) -> None:
     """The body of every service's env.py (online mode only: we always migrate a live database)."""
     schema = target_metadata.schema
     assert schema
-    url = context.config.get_main_option("sqlalchemy.url")
-    assert url
+    url = context.config.attributes["database_url"]
 
     def migrate(connection: Connection) -> None:
         # Instances starting together queue here instead of racing the same DDL.
@@ -43,7 +43,7 @@ def run_env(target_metadata: sa.MetaData) -> None:
             context.run_migrations()
 
     async def main() -> None:
-        engine = create_async_engine(url)
+        engine = create_async_engine(url, hide_parameters=True)
         async with engine.begin() as conn:
             await conn.run_sync(migrate)
         await engine.dispose()

@@ -44,6 +44,8 @@ async def invite_and_deliver(cycle: CycleState) -> str:
         )
         check_calendar(cycle, calendars[0])
         detail += f"; {len(calendars)} emails with an .ics in the mailbox (UID = invitation)"
+    else:
+        detail += "; .ics not checked: no mailbox folder (see --run-dir)"
     return detail
 
 

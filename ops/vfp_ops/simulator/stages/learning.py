@@ -50,6 +50,8 @@ async def act_on_learning(cycle: CycleState) -> str:
             "owner_ref": cast.training,
             "due_on": (date.today() + timedelta(days=90)).isoformat(),
             "theme_code": cycle.recurring_theme,
+            # Spreading what victims praised: those who praised it hear "you said, we did".
+            "polarity": "positive",
         },
     )
     action_ref = action["action_ref"]

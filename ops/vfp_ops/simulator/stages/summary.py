@@ -70,10 +70,14 @@ async def summarise(cycle: CycleState, dead_before: dict[str, int], report: Repo
         problems.append(f"trace {trace_id} seen only in {result.trace_services}")
     if problems:
         raise StageFailed("; ".join(problems))
+    traced = (
+        f"trace {trace_id} through {len(result.trace_services)} services"
+        if traces.is_dir()
+        else f"trace not checked: no folder {traces} (see --run-dir)"
+    )
     return (
         f"{result.events_published + result.later_events_published} events published, "
-        f"{result.emails_in_mailbox} emails, no dead letters, trace {trace_id} through "
-        f"{len(result.trace_services)} services"
+        f"{result.emails_in_mailbox} emails, no dead letters, {traced}"
     )
 
 

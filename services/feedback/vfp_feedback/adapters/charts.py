@@ -22,12 +22,16 @@ def _svg(figure: Figure) -> str:
     return text[text.index("<svg") :]
 
 
-def survey_trend(panels: Sequence[Mapping[str, Any]]) -> str | None:
-    """Mean usefulness and understanding before/after, one point per panel."""
-    if not panels:
-        return None
+def panel_labels(panels: Sequence[Mapping[str, Any]]) -> list[str]:
+    """Each panel by the day it was held and its title (shortened)."""
+    return [f"{p['held_at']:%Y-%m-%d} {str(p['title'])[:24]}" for p in panels]
+
+
+def survey_figure(panels: Sequence[Mapping[str, Any]]) -> Figure:
+    """Mean usefulness and understanding before/after, one point per panel: at its own place
+    on the axis, so panels whose labels match are not drawn as one."""
     figure, axes = plt.subplots(figsize=(7, 3.2))
-    labels = [str(p["title"])[:24] for p in panels]
+    places = list(range(len(panels)))
     for key, name in (
         ("usefulness", "Usefulness"),
         ("understanding_before", "Understanding before"),
@@ -35,14 +39,19 @@ def survey_trend(panels: Sequence[Mapping[str, Any]]) -> str | None:
     ):
         means = [next((q["mean"] for q in p["questions"] if q["key"] == key), None) for p in panels]
         axes.plot(
-            labels, [m if m is not None else float("nan") for m in means], marker="o", label=name
+            places, [m if m is not None else float("nan") for m in means], marker="o", label=name
         )
+    axes.set_xticks(places, panel_labels(panels))
     axes.set_ylim(0, 5.2)
     axes.set_ylabel("mean score (1-5)")
     axes.set_title("Staff survey by panel")
     axes.legend(loc="lower right", fontsize="small")
     figure.autofmt_xdate()
-    return _svg(figure)
+    return figure
+
+
+def survey_trend(panels: Sequence[Mapping[str, Any]]) -> str | None:
+    return _svg(survey_figure(panels)) if panels else None
 
 
 def referrals_per_month(rows: Sequence[Mapping[str, Any]]) -> str | None:

@@ -59,7 +59,6 @@ testimonies = sa.Table(
     sa.Column("route", sa.Text, nullable=False),
     sa.Column("worked_well", sa.LargeBinary),
     sa.Column("could_be_better", sa.LargeBinary),
-    sa.Column("scopes", Refs, nullable=False),
     sa.Column("mode", sa.Text, nullable=False),
     sa.Column("support_service_ref", sa.Text),
     sa.Column("given_at", sa.DateTime(timezone=True), nullable=False, index=True),

@@ -91,7 +91,57 @@ LEXICON: Mapping[str, tuple[str, ...]] = {
         "felt unsafe",
         "non-molestation",
     ),
+    "communication": (
+        "explained everything",
+        "explained things",
+        "explained it",
+        "explained the process",
+        "didn't explain",
+        "did not explain",
+        "never explained",
+        "plain english",
+        "jargon",
+        "honest",
+        "straight with me",
+        "easy to understand",
+        "hard to understand",
+        "confusing",
+        "talked down to",
+    ),
+    "vcr_01_understand": ("interpreter", "translator", "sign language", "bsl", "in my language"),
+    "vcr_02_recorded": (
+        "crime number",
+        "crime reference",
+        "recorded the crime",
+        "not recorded",
+        "never recorded",
+        "wasn't recorded",
+    ),
+    "vcr_03_information_reporting": (
+        "leaflet",
+        "information pack",
+        "victims' code",
+        "victims code",
+        "victim's code",
+        "what to expect",
+    ),
+    "vcr_06_investigation_info": (
+        "investigation",
+        "arrested",
+        "charged",
+        "charging decision",
+        "no further action",
+    ),
     "vcr_07_personal_statement": ("personal statement", "victim personal statement", "vps"),
+    "vcr_08_trial_info": ("trial date", "court date", "hearing date", "witness care"),
+    "vcr_11_offender_info": (
+        "victim contact scheme",
+        "victim liaison",
+        "probation",
+        "parole",
+        "released from prison",
+        "licence conditions",
+    ),
     "vcr_05_compensation": ("compensation",),
     "vcr_10_expenses_property": ("expenses", "property back", "phone back", "returned my"),
     "vcr_09_outcome_info": ("outcome", "verdict", "result of the case", "sentence", "sentenced"),
@@ -105,6 +155,12 @@ LEXICON: Mapping[str, tuple[str, ...]] = {
     ),
 }
 
+# Words that look like a theme's but are not: masked before matching. "The kind of thing" is
+# not compassion; "kind of her" still is.
+NOT_THEMES: tuple[str, ...] = (r"\bkind of\b(?! (?:you|him|her|them|us)\b)",)
+
+_NOT_THEMES = re.compile("|".join(NOT_THEMES), re.IGNORECASE)
+
 _PATTERNS: dict[str, re.Pattern[str]] = {
     code: re.compile(
         r"\b(?:" + "|".join(re.escape(p) for p in sorted(phrases, key=len, reverse=True)) + r")\b",
@@ -116,6 +172,7 @@ _PATTERNS: dict[str, re.Pattern[str]] = {
 
 def themes_in(text: str) -> list[str]:
     """The theme codes whose phrases occur in `text`, in lexicon order."""
+    text = _NOT_THEMES.sub(" ", text)
     return [code for code, pattern in _PATTERNS.items() if pattern.search(text)]
 
 

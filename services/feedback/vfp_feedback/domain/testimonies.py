@@ -24,7 +24,6 @@ class Testimony:
     route: TestimonyRoute
     worked_well: str | None
     could_be_better: str | None
-    scopes: frozenset[str]
     tags: frozenset[ThemeTag]
     given_at: datetime
 

@@ -100,6 +100,11 @@ def _utc(moment: datetime) -> datetime:
     return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
 
 
+def _service_of(who: Principal) -> str | None:
+    """None for a coordinator (sees every victim); a support service sees its own clients."""
+    return None if who.has(Role.COORDINATOR) else who.organisation or ""
+
+
 def _tags(tags: list[ThemeTag]) -> list[dict[str, str]]:
     return [{"theme_code": t.theme_code, "polarity": t.polarity.value} for t in tags]
 
@@ -305,6 +310,15 @@ async def survey_results(panel_ref: str, feedback: Feedback, _: Reader) -> dict[
     return await feedback.run(lambda uow: surveys.results(uow, panel_ref))
 
 
+@router.get(
+    "/panels/{panel_ref}/survey/comments",
+    tags=["staff survey"],
+    summary="A panel's free-text survey answers, without who gave them",
+)
+async def survey_comments(panel_ref: str, feedback: Feedback, who: Coordinator) -> dict[str, Any]:
+    return await feedback.run(lambda uow: surveys.comments(uow, feedback.ctx, panel_ref, who))
+
+
 @router.get("/surveys/trend", tags=["staff survey"], summary="Survey scores across panels")
 async def survey_trend(
     feedback: Feedback,
@@ -380,6 +394,19 @@ async def recognise(body: NewRecognition, feedback: Feedback, who: Coordinator) 
     return {"recognition_ref": ref}
 
 
+@router.get(
+    "/recognitions/{recognition_ref}",
+    tags=["learning"],
+    summary="Read a recognition with the victim's message",
+)
+async def read_recognition(
+    recognition_ref: str, feedback: Feedback, who: Coordinator
+) -> dict[str, Any]:
+    return await feedback.run(
+        lambda uow: recognitions.read_recognition(uow, feedback.ctx, recognition_ref, who)
+    )
+
+
 @router.post(
     "/endorsements",
     tags=["learning"],
@@ -397,6 +424,23 @@ async def request_endorsement(
     return {"endorsements": refs}
 
 
+@router.get(
+    "/endorsements/{endorsement_ref}",
+    tags=["learning"],
+    summary="Read an endorsement and its comments (coordinator or the victim's support service)",
+)
+async def read_endorsement(
+    endorsement_ref: str,
+    feedback: Feedback,
+    who: Annotated[Principal, _needs(Role.COORDINATOR, Role.SUPPORT_SERVICE)],
+) -> dict[str, Any]:
+    return await feedback.run(
+        lambda uow: endorsements.read_endorsement(
+            uow, feedback.ctx, endorsement_ref, who, for_support_service=_service_of(who)
+        )
+    )
+
+
 @router.post(
     "/endorsements/{endorsement_ref}/outcome",
     tags=["learning"],
@@ -408,7 +452,6 @@ async def record_endorsement(
     feedback: Feedback,
     who: Annotated[Principal, _needs(Role.COORDINATOR, Role.SUPPORT_SERVICE)],
 ) -> dict[str, str]:
-    service = None if who.has(Role.COORDINATOR) else who.organisation or ""
     await feedback.run(
         lambda uow: endorsements.record_endorsement(
             uow,
@@ -417,7 +460,7 @@ async def record_endorsement(
             body.outcome,
             body.comments,
             who,
-            for_support_service=service,
+            for_support_service=_service_of(who),
         )
     )
     return {"endorsement_ref": endorsement_ref, "outcome": body.outcome.value}
@@ -440,6 +483,7 @@ async def raise_action(body: NewAction, feedback: Feedback, who: Coordinator) ->
             body.theme_code,
             body.testimony_refs,
             who,
+            polarity=body.polarity,
         )
     )
     return {"action_ref": ref}
@@ -486,11 +530,10 @@ async def referrals_per_month(
 async def _report(
     feedback: Wiring, since: datetime, until: datetime, who: Principal
 ) -> dict[str, Any]:
+    since, until = _utc(since), _utc(until)
     if until <= since:
         raise InvalidFeedback("the period's end comes after its start", ("to",), source="query")
-    return await feedback.run(
-        lambda uow: report.board_report(uow, feedback.ctx, _utc(since), _utc(until), who)
-    )
+    return await feedback.run(lambda uow: report.board_report(uow, feedback.ctx, since, until, who))
 
 
 @router.get("/reports/board", tags=["reports"], summary="The board report for a period (JSON)")

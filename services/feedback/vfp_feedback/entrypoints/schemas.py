@@ -1,8 +1,9 @@
 """The HTTP API's request bodies (pydantic validates them and names a bad field in its 422)."""
 
 from datetime import date, datetime
+from typing import Annotated
 
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, Field, StringConstraints
 
 from vfp_feedback.domain.actions import ActionStatus
 from vfp_feedback.domain.consent import RecipientKind
@@ -10,6 +11,15 @@ from vfp_feedback.domain.endorsements import EndorsementOutcome
 from vfp_feedback.domain.survey import QuestionKind
 from vfp_feedback.domain.testimonies import TestimonyRoute
 from vfp_feedback.domain.themes import Polarity, ThemeTag
+
+# A coordinator's short label that goes on the bus (an action's title, an endorsement's
+# subject): one line, never a victim's words or a name. The contracts set no length; this does.
+Label = Annotated[
+    str,
+    StringConstraints(
+        strip_whitespace=True, min_length=1, max_length=300, pattern=r"^[^\x00-\x1f\x7f]+$"
+    ),
+]
 
 
 class Tag(BaseModel):
@@ -81,7 +91,7 @@ class NewRecognition(BaseModel):
 
 class EndorsementRequest(BaseModel):
     participant_refs: list[str] = Field(min_length=1)
-    subject: str = Field(min_length=1, max_length=300)
+    subject: Label
 
 
 class EndorsementAnswer(BaseModel):
@@ -90,10 +100,12 @@ class EndorsementAnswer(BaseModel):
 
 
 class NewAction(BaseModel):
-    title: str = Field(min_length=1, max_length=300)
+    title: Label
     owner_ref: str = Field(min_length=1)
     due_on: date
     theme_code: str | None = None
+    # Raised from a theme: the victims who said it with this polarity are linked.
+    polarity: Polarity = Polarity.NEGATIVE
     testimony_refs: list[str] = []
 
 

@@ -9,6 +9,7 @@ from vfp_feedback.adapters import repository
 from vfp_feedback.adapters import tables as t
 from vfp_feedback.domain.actions import ActionStatus, transition
 from vfp_feedback.domain.errors import InvalidFeedback, NotFound
+from vfp_feedback.domain.themes import Polarity
 from vfp_feedback.service_layer.context import Context, new_ref
 from vfp_shared.audit import record
 from vfp_shared.auth import Principal
@@ -25,20 +26,30 @@ async def raise_action(
     theme_code: str | None,
     testimony_refs: list[str],
     who: Principal,
+    *,
+    polarity: Polarity = Polarity.NEGATIVE,
 ) -> str:
-    """The victims behind it are those of the testimonies named, or tagged with the theme."""
+    """The victims behind it are those of the testimonies named, or those who raised the theme
+    with this polarity within the recurrence window: "you said, we did" reaches only the
+    victims who said it."""
     if theme_code is None and not testimony_refs:
         raise InvalidFeedback(
             "an action is raised from a theme or from testimonies", ("theme_code",)
         )
     ts, tt = t.testimonies, t.testimony_tags
+    now = ctx.clock()
     sources = []
     if theme_code is not None:
         await repository.theme_rights(uow.session, [theme_code], field=lambda _: ("theme_code",))
         sources.append(
             sa.select(ts.c.participant_ref)
             .join(tt, tt.c.testimony_ref == ts.c.testimony_ref)
-            .where(tt.c.theme_code == theme_code)
+            .where(
+                tt.c.theme_code == theme_code,
+                tt.c.polarity == polarity.value,
+                ts.c.given_at >= now - ctx.rules.window,
+                ts.c.given_at <= now,
+            )
         )
     if testimony_refs:
         found = (
@@ -51,9 +62,8 @@ async def raise_action(
         sources.append(
             sa.select(ts.c.participant_ref).where(ts.c.testimony_ref.in_(testimony_refs))
         )
-    participants = set((await uow.session.scalars(sa.union(*sources))).all())
+    participants = await _consenting(uow, set(await uow.session.scalars(sa.union(*sources))))
     ref = new_ref("action")
-    now = ctx.clock()
     await uow.session.execute(
         t.actions.insert().values(
             action_ref=ref,
@@ -69,7 +79,7 @@ async def raise_action(
     if participants:
         await uow.session.execute(
             t.action_participants.insert(),
-            [{"action_ref": ref, "participant_ref": p} for p in sorted(participants)],
+            [{"action_ref": ref, "participant_ref": p} for p in participants],
         )
     await record(
         uow.session,
@@ -90,6 +100,23 @@ async def raise_action(
         )
     )
     return ref
+
+
+async def _consenting(uow: UnitOfWork, participant_refs: set[str]) -> list[str]:
+    """Those still consenting, their consents held until commit: a withdrawal under way (it
+    deletes the consent first) finishes before, and they are left out, or waits, and then
+    unlinks them too. Row locks, not one advisory lock per victim: a theme may have many."""
+    consents = t.consents
+    return list(
+        (
+            await uow.session.scalars(
+                sa.select(consents.c.participant_ref)
+                .where(consents.c.participant_ref.in_(participant_refs))
+                .order_by(consents.c.participant_ref)
+                .with_for_update(read=True)
+            )
+        ).all()
+    )
 
 
 async def change_status(

@@ -14,10 +14,17 @@ from vfp_shared.contracts import ConsentGivenV1
 from vfp_shared.storage.unit_of_work import UnitOfWork
 
 
+async def lock_participant(uow: UnitOfWork, participant_ref: str) -> None:
+    """Hold the victim's lock until the unit of work ends. Their consent, their withdrawal and
+    every write of their words take it first, so they run one after another: nothing checked
+    against a consent lands after the erasure."""
+    await uow.lock(f"participant:{participant_ref}")
+
+
 async def consent_given(uow: UnitOfWork, ctx: Context, event: ConsentGivenV1) -> None:
     """Store the consent, unless the victim withdrew after giving it."""
     # Consent and withdrawal travel on different topics: one victim at a time.
-    await uow.lock(f"participant:{event.participant_ref}")
+    await lock_participant(uow, event.participant_ref)
     withdrawn_at = await uow.session.scalar(
         sa.select(t.withdrawals.c.withdrawn_at).where(
             t.withdrawals.c.participant_ref == event.participant_ref
@@ -55,8 +62,11 @@ async def erase_participant(
     """Withdrawal: shred the victim's key, delete their testimonies, case studies and
     endorsements, unlink them from recognitions and learning actions. Aggregates are computed
     from these rows, so every aggregate not yet published no longer counts them."""
-    await uow.lock(f"participant:{participant_ref}")
+    await lock_participant(uow, participant_ref)
     s = uow.session
+    # The consent goes first: raising an action holds the consents of the victims it links
+    # (FOR SHARE), so a link cannot be added behind this erasure's back.
+    await s.execute(sa.delete(t.consents).where(t.consents.c.participant_ref == participant_ref))
     await s.execute(
         sa.delete(t.testimonies).where(t.testimonies.c.participant_ref == participant_ref)
     )
@@ -76,7 +86,6 @@ async def erase_participant(
             t.action_participants.c.participant_ref == participant_ref
         )
     )
-    await s.execute(sa.delete(t.consents).where(t.consents.c.participant_ref == participant_ref))
     await ctx.vault.erase(s, participant_ref)
     statement = insert(t.withdrawals).values(
         participant_ref=participant_ref, withdrawn_at=withdrawn_at

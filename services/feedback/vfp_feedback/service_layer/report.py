@@ -6,7 +6,12 @@ from typing import Any
 import sqlalchemy as sa
 
 from vfp_feedback.adapters import tables as t
-from vfp_feedback.domain.report import suppressed, weighted_mean
+from vfp_feedback.domain.report import (
+    suppressed,
+    suppressed_breakdown,
+    weighted_mean,
+    whole_days,
+)
 from vfp_feedback.domain.survey import UNDERSTANDING_AFTER, UNDERSTANDING_BEFORE, USEFULNESS
 from vfp_feedback.domain.themes import VICTIMS_CODE_RIGHTS
 from vfp_feedback.service_layer import referrals, surveys
@@ -21,7 +26,10 @@ TOP_THEMES = 10
 async def board_report(
     uow: UnitOfWork, ctx: Context, since: datetime, until: datetime, who: Principal
 ) -> dict[str, Any]:
-    """Every figure is for [since, until). Counts of victims under k are reported as null."""
+    """Every figure is for [since, until), widened to whole days. Counts of victims under k are
+    reported as null, and so are the cells next to them that would give them away by
+    subtraction."""
+    since, until = whole_days(since, until)
     s, k = uow.session, ctx.k_anonymity
     ts, tt = t.testimonies, t.testimony_tags
     in_period = sa.and_(ts.c.given_at >= since, ts.c.given_at < until)
@@ -80,7 +88,9 @@ async def board_report(
                 "negative": 0,
             },
         )
-        entry[row.polarity] = suppressed(row.n, k)
+        entry[row.polarity] = row.n
+    for entry in themes.values():
+        entry.update(suppressed_breakdown({p: entry[p] for p in ("positive", "negative")}, k))
 
     survey_panels = await surveys.trend(uow, since, until, limit=1000)
 
@@ -145,7 +155,7 @@ async def board_report(
         "panels_held": {"count": len(panels), "panels": [dict(p._mapping) for p in panels]},
         "participants": {
             "total": suppressed(total or 0, k),
-            "by_mode": {row.mode: suppressed(row.n, k) for row in by_mode},
+            "by_mode": suppressed_breakdown({row.mode: row.n for row in by_mode}, k),
             "by_theme": list(themes.values()),
         },
         "survey": {

@@ -152,6 +152,38 @@ async def respond(
         raise AlreadyResponded("you already answered this survey") from None
 
 
+async def comments(uow: UnitOfWork, ctx: Context, panel_ref: str, who: Principal) -> dict[str, Any]:
+    """The free-text answers of a panel's survey, without who gave them: sorted, so not even
+    the order of the responses shows."""
+    await _survey_questions(uow, panel_ref)
+    sealed = (
+        await uow.session.scalars(
+            sa.select(t.survey_responses.c.free_text).where(
+                t.survey_responses.c.panel_ref == panel_ref,
+                t.survey_responses.c.free_text.is_not(None),
+            )
+        )
+    ).all()
+    answers = []
+    for text in sealed:
+        free: dict[str, str] = json.loads(
+            await ctx.vault.decrypt(uow.session, f"survey:{panel_ref}", text)
+        )
+        answers += [{"key": key, "text": answer} for key, answer in free.items()]
+    await record(
+        uow.session,
+        ctx.audit,
+        who,
+        "survey.comments-read",
+        f"survey:{panel_ref}",
+        f"{len(sealed)} responses' free text",
+    )
+    return {
+        "panel_ref": panel_ref,
+        "comments": sorted(answers, key=lambda a: (a["key"], a["text"])),
+    }
+
+
 async def results(uow: UnitOfWork, panel_ref: str) -> dict[str, Any]:
     """Scores of one panel's survey (free-text answers stay in the service)."""
     questions = await _survey_questions(uow, panel_ref)

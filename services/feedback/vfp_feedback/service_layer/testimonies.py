@@ -13,6 +13,7 @@ from vfp_feedback.domain.lexicon import suggest_tags
 from vfp_feedback.domain.testimonies import TestimonyRoute, check_testimony
 from vfp_feedback.domain.themes import ThemeTag
 from vfp_feedback.service_layer.context import Context, new_ref
+from vfp_feedback.service_layer.participants import lock_participant
 from vfp_feedback.service_layer.recurring import publish_recurring
 from vfp_shared.audit import record
 from vfp_shared.auth import Principal
@@ -46,7 +47,7 @@ class TestimonyView:
     mode: str
     worked_well: str | None
     could_be_better: str | None
-    scopes: list[str]
+    scopes: list[str]  # of the victim's current consent
     tags: list[ThemeTag]
     given_at: datetime
     recorded_at: datetime
@@ -65,6 +66,7 @@ async def capture_testimony(
     now = ctx.clock()
     given_at = command.given_at or now
     check_testimony(command.worked_well, command.could_be_better, given_at, now)
+    await lock_participant(uow, command.participant_ref)
     consent = await repository.load_consent(uow.session, command.participant_ref)
     if for_support_service is not None and (
         consent is None or not consent.is_client_of(for_support_service)
@@ -87,7 +89,6 @@ async def capture_testimony(
             route=command.route.value,
             worked_well=await seal(command.worked_well),
             could_be_better=await seal(command.could_be_better),
-            scopes=sorted(consent.scopes),
             mode=consent.mode,
             support_service_ref=for_support_service,
             given_at=given_at,
@@ -133,6 +134,8 @@ async def read_testimony(
     for_support_service: str | None = None,
 ) -> TestimonyView:
     row = await _row(uow, testimony_ref, for_support_service)
+    # What the victim allows now, not what they allowed when they spoke.
+    consent = await repository.load_consent(uow.session, row.participant_ref)
 
     async def unseal(sealed: bytes | None) -> str | None:
         return await ctx.vault.decrypt(uow.session, row.participant_ref, sealed) if sealed else None
@@ -145,7 +148,7 @@ async def read_testimony(
         mode=row.mode,
         worked_well=await unseal(row.worked_well),
         could_be_better=await unseal(row.could_be_better),
-        scopes=list(row.scopes),
+        scopes=sorted(consent.scopes) if consent else [],
         tags=await repository.tags_of(uow.session, testimony_ref),
         given_at=row.given_at,
         recorded_at=row.recorded_at,
@@ -193,6 +196,8 @@ async def retag_testimony(
     uow: UnitOfWork, ctx: Context, testimony_ref: str, tags: tuple[ThemeTag, ...], who: Principal
 ) -> list[str]:
     """A coordinator sets a testimony's tags; the new pairs are checked for recurrence."""
+    # Read again once the victim is locked: a withdrawal that was under way has erased it.
+    await lock_participant(uow, (await _row(uow, testimony_ref, None)).participant_ref)
     row = await _row(uow, testimony_ref, None)
     await repository.theme_rights(uow.session, [tag.theme_code for tag in tags])
     before = set(await repository.tags_of(uow.session, testimony_ref))

@@ -63,13 +63,3 @@ async def record_withdrawal(session: AsyncSession, participant_ref: str, at: dat
             where=sa.or_(p.c.consented_at.is_(None), p.c.consented_at <= at),
         )
     )
-
-
-async def known(session: AsyncSession, refs: Collection[str]) -> set[str]:
-    """Which of these refs are victims (so never recipients)."""
-    if not refs:
-        return set()
-    rows = await session.execute(
-        sa.select(p.c.participant_ref).where(p.c.participant_ref.in_(list(refs)))
-    )
-    return set(rows.scalars())

@@ -34,10 +34,23 @@ class Renderer:
         )
 
     def render(
-        self, template: Template, context: Mapping[str, Any], recipient_name: str
+        self,
+        template: Template,
+        context: Mapping[str, Any],
+        recipient_name: str,
+        names: Mapping[str, str] | None = None,
     ) -> Rendered:
-        values = {**context, "recipient_name": recipient_name, "links": self._link_values(context)}
-        subject = self._env.get_template(f"{template.value}.subject.txt").render(values).strip()
+        """`names`: directory names of the staff the message names, by ref."""
+        values = {
+            **context,
+            "recipient_name": recipient_name,
+            "names": names or {},
+            "links": self._link_values(context),
+        }
+        subject = self._env.get_template(f"{template.value}.subject.txt").render(values)
+        # One line: a title or subject from an event may hold a line break, which no mail
+        # header may carry.
+        subject = " ".join(subject.split())
         text = self._env.get_template(f"{template.value}.txt").render(values)
         html = self._env.get_template(f"{template.value}.html").render(values)
         invite = context.get("invite")

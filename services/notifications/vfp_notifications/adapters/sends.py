@@ -12,10 +12,11 @@ import sqlalchemy as sa
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from vfp_notifications.adapters.tables import notifications
+from vfp_notifications.adapters.tables import notifications, participants
 from vfp_notifications.domain.model import Channel, Status, Template
 
 t = notifications
+p = participants
 
 
 @dataclass(frozen=True)
@@ -121,7 +122,13 @@ async def update(
 
 async def still_claimed(session: AsyncSession, ref: UUID, claimed_until: datetime | None) -> bool:
     """Just before sending: is the send still pending under this dispatcher's lease? Not if it
-    was cancelled (withdrawal, exclusion) since the claim, or the lease passed to another."""
+    was cancelled (withdrawal, exclusion) since the claim, or the lease passed to another. One
+    about a victim who has withdrawn (however it got past the withdrawal) is cancelled here."""
+    withdrawn = (
+        sa.select(p.c.participant_ref)
+        .where(p.c.participant_ref == sa.any_(t.c.about_refs), p.c.withdrawn_at.is_not(None))
+        .exists()
+    )
     result = await session.execute(
         sa.update(t)
         .where(
@@ -129,10 +136,16 @@ async def still_claimed(session: AsyncSession, ref: UUID, claimed_until: datetim
             t.c.status == Status.PENDING,
             t.c.claimed_until == claimed_until,
         )
-        .values(updated_at=sa.func.now())
-        .returning(t.c.notification_ref)
+        .values(
+            status=sa.case((withdrawn, Status.CANCELLED), else_=t.c.status),
+            reason_code=sa.case((withdrawn, "consent_withdrawn"), else_=t.c.reason_code),
+            context=sa.case((withdrawn, sa.null()), else_=t.c.context),
+            updated_at=sa.func.now(),
+        )
+        .returning(t.c.status)
     )
-    return result.first() is not None
+    row = result.first()
+    return row is not None and row.status == Status.PENDING
 
 
 IN_FLIGHT = "sent_in_flight:"
@@ -163,11 +176,25 @@ async def cancel_about(
     *,
     erase: bool = True,
 ) -> int:
-    """Cancel what is pending about a victim; with `erase` (a withdrawal), also erase their
-    ref (and what a message about them would have said) from every row."""
+    """Stop what is pending about a victim. A send about other victims too (one "you said, we
+    did" per supporter) goes on without them; any other is cancelled. What is left about them
+    cannot be sent again (its context is deleted); with `erase` (a withdrawal), their ref is
+    also erased from every row. Returns how many sends were cancelled."""
+    about = sa.literal(participant_ref) == sa.any_(t.c.about_refs)
+    without_them = sa.func.array_remove(t.c.about_refs, participant_ref)
+    # Its context names none of them (merged sends share it), so it is still right to send.
+    await session.execute(
+        sa.update(t)
+        .where(
+            about,
+            t.c.status.in_([Status.PENDING, Status.FAILED]),
+            sa.func.cardinality(t.c.about_refs) > 1,
+        )
+        .values(about_refs=without_them, updated_at=sa.func.now())
+    )
     cancelled = await session.execute(
         sa.update(t)
-        .where(t.c.status == Status.PENDING, sa.literal(participant_ref) == sa.any_(t.c.about_refs))
+        .where(about, t.c.status == Status.PENDING)
         .values(
             status=Status.CANCELLED,
             reason_code=reason_code,
@@ -176,12 +203,11 @@ async def cancel_about(
             updated_at=sa.func.now(),
         )
     )
-    if erase:
-        await session.execute(
-            sa.update(t)
-            .where(sa.literal(participant_ref) == sa.any_(t.c.about_refs))
-            .values(about_refs=sa.func.array_remove(t.c.about_refs, participant_ref), context=None)
-        )
+    await session.execute(
+        sa.update(t)
+        .where(about)
+        .values(context=None, **({"about_refs": without_them} if erase else {}))
+    )
     return int(getattr(cancelled, "rowcount", 0))
 
 

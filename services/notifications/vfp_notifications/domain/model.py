@@ -13,8 +13,14 @@ class Channel(StrEnum):
     WEBHOOK = "webhook"
 
 
-# Channels that reach a person's inbox: these keep quiet hours.
+# Channels that reach a person's inbox: these keep quiet hours, and are the only ones a message
+# about a victim may take (a Teams channel or a downstream system is read by others).
 PERSONAL_CHANNELS = frozenset({Channel.EMAIL, Channel.NOTIFY})
+
+# Told, through a failed send in the delivery log, of a message about a victim that no one
+# could be given (no supporter): victims are never contacted directly.
+COORDINATION_TEAM = "coordination-team"
+VICTIM_WITHOUT_SUPPORTER = "victim_without_supporter"
 
 
 class Status(StrEnum):
@@ -61,6 +67,8 @@ class Intent:
     context: Mapping[str, Any]
     about_refs: tuple[str, ...] = ()
     invite: CalendarInvite | None = None
+    # Set when no one can be told (e.g. VICTIM_WITHOUT_SUPPORTER): the send is logged as failed.
+    unreachable: str | None = None
 
 
 @dataclass(frozen=True)

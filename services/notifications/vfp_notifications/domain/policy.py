@@ -8,10 +8,14 @@ from zoneinfo import ZoneInfo
 from vfp_notifications.domain.model import PERSONAL_CHANNELS, Channel, DirectoryEntry
 
 
-def choose_channel(entry: DirectoryEntry, enabled: Collection[Channel]) -> Channel | None:
-    """The recipient's first preferred channel that is switched on and has an address."""
+def choose_channel(
+    entry: DirectoryEntry, enabled: Collection[Channel], *, about_victim: bool = False
+) -> Channel | None:
+    """The recipient's first preferred channel that is switched on and has an address; for a
+    message about a victim, only one that reaches the recipient's own inbox."""
+    allowed = PERSONAL_CHANNELS if about_victim else frozenset(Channel)
     for channel in entry.channels:
-        if channel in enabled and entry.address_for(channel):
+        if channel in enabled and channel in allowed and entry.address_for(channel):
             return channel
     return None
 

@@ -1,11 +1,20 @@
 """Who hears what: one rule per event type, pure. A victim is never a recipient: they are
-reached through their supporter (OIC or support worker), or not at all."""
+reached through their supporter (OIC or support worker), or not at all (and then the
+coordination team learns of it)."""
 
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
-from vfp_notifications.domain.model import CalendarInvite, Intent, SupporterLink, Template
+from vfp_notifications.domain.model import (
+    COORDINATION_TEAM,
+    VICTIM_WITHOUT_SUPPORTER,
+    CalendarInvite,
+    DirectoryEntry,
+    Intent,
+    SupporterLink,
+    Template,
+)
 from vfp_shared.contracts import (
     ActionCompletedV1,
     ActionRaisedV1,
@@ -59,19 +68,18 @@ def _rules(data: Contract, known: Known) -> Iterable[Intent]:
     context: dict[str, Any]
     match data:
         case CandidateIdentifiedV1():
-            supporter = _supporter_of(data.participant_ref, data.supporter_ref, known)
-            if supporter:
-                yield Intent(
-                    supporter,
-                    Template.CANDIDATE_APPROACH,
-                    {
-                        "participant_ref": data.participant_ref,
-                        "themes": [t.value for t in data.themes],
-                        "contact_route": data.contact_route.value,
-                        "child": data.child,
-                    },
-                    about_refs=(data.participant_ref,),
-                )
+            yield from _via_supporter(
+                data.participant_ref,
+                data.supporter_ref,
+                known,
+                Template.CANDIDATE_APPROACH,
+                {
+                    "participant_ref": data.participant_ref,
+                    "themes": [t.value for t in data.themes],
+                    "contact_route": data.contact_route.value,
+                    "child": data.child,
+                },
+            )
         case ParticipantInvitedV1():
             yield from _invitation(data, known)
         case PanelScheduledV1():
@@ -121,26 +129,23 @@ def _rules(data: Contract, known: Known) -> Iterable[Intent]:
                 },
             )
         case EndorsementRequestedV1():
-            supporter = _supporter_of(data.participant_ref, data.supporter_ref, known)
-            if supporter:
-                yield Intent(
-                    supporter,
-                    Template.ENDORSEMENT_REQUESTED,
-                    {
-                        "endorsement_ref": data.endorsement_ref,
-                        "subject": data.subject,
-                        "participant_ref": data.participant_ref,
-                    },
-                    about_refs=(data.participant_ref,),
-                )
+            yield from _via_supporter(
+                data.participant_ref,
+                data.supporter_ref,
+                known,
+                Template.ENDORSEMENT_REQUESTED,
+                {
+                    "endorsement_ref": data.endorsement_ref,
+                    "subject": data.subject,
+                    "participant_ref": data.participant_ref,
+                },
+            )
         case ActionCompletedV1():
             context = {"action_ref": data.action_ref, "title": data.title}
             for participant_ref in data.participant_refs:
-                supporter = _supporter_of(participant_ref, None, known)
-                if supporter:
-                    yield Intent(
-                        supporter, Template.YOU_SAID_WE_DID, context, about_refs=(participant_ref,)
-                    )
+                yield from _via_supporter(
+                    participant_ref, None, known, Template.YOU_SAID_WE_DID, context
+                )
 
 
 def _invitation(data: ParticipantInvitedV1, known: Known) -> Iterable[Intent]:
@@ -163,26 +168,40 @@ def _invitation(data: ParticipantInvitedV1, known: Known) -> Iterable[Intent]:
     }
     if data.invitee_kind is InviteeKind.VICTIM:
         # Whatever `recipient_ref` says, a victim invitee is reached through a supporter only.
-        if data.participant_ref is None:
-            return
-        supporter = _supporter_of(data.participant_ref, data.supporter_ref, known)
-        if supporter:
-            yield Intent(
-                supporter,
-                Template.INVITATION_VIA_SUPPORTER,
-                {**context, "participant_ref": data.participant_ref},
-                about_refs=(data.participant_ref,),
-                invite=invite,
-            )
+        yield from _via_supporter(
+            data.participant_ref,
+            data.supporter_ref,
+            known,
+            Template.INVITATION_VIA_SUPPORTER,
+            {**context, "participant_ref": data.participant_ref},
+            invite,
+        )
     elif data.recipient_ref:
         yield Intent(data.recipient_ref, Template.INVITATION, context, invite=invite)
 
 
-def _supporter_of(participant_ref: str, named: str | None, known: Known) -> str | None:
-    link = known.supporters.get(participant_ref)
+def _via_supporter(
+    participant_ref: str | None,
+    named: str | None,
+    known: Known,
+    template: Template,
+    context: Mapping[str, Any],
+    invite: CalendarInvite | None = None,
+) -> Iterable[Intent]:
+    """A message about a victim, to the supporter the event names or the consent map knows.
+    Nothing about a victim who withdrew; without a supporter, no one can be told, and that
+    is logged (to the coordination team) rather than dropped in silence."""
+    link = known.supporters.get(participant_ref) if participant_ref else None
     if link is not None and link.withdrawn:
-        return None
-    return named or (link.supporter_ref if link else None)
+        return
+    about = (participant_ref,) if participant_ref else ()
+    supporter = named or (link.supporter_ref if link else None)
+    if supporter:
+        yield Intent(supporter, template, context, about, invite)
+    else:
+        yield Intent(
+            COORDINATION_TEAM, template, context, about, unreachable=VICTIM_WITHOUT_SUPPORTER
+        )
 
 
 def _never_a_victim(intents: list[Intent], victims: set[str]) -> list[Intent]:
@@ -197,12 +216,23 @@ def _merged(intents: list[Intent]) -> list[Intent]:
         if key in merged:
             before = merged[key]
             about = tuple(dict.fromkeys([*before.about_refs, *intent.about_refs]))
-            merged[key] = Intent(
-                before.recipient_ref, before.template, before.context, about, before.invite
-            )
+            merged[key] = replace(before, about_refs=about)
         else:
             merged[key] = intent
     return list(merged.values())
+
+
+def staff_named(context: Mapping[str, Any]) -> list[str]:
+    """The staff (or team) a message names: shown by their directory name, read at send time."""
+    recognised = context.get("recognised_ref")
+    return [recognised] if isinstance(recognised, str) else []
+
+
+def names_of_staff_named(
+    context: Mapping[str, Any], entries: Mapping[str, DirectoryEntry]
+) -> dict[str, str]:
+    """Their names by ref, for those the directory knows."""
+    return {ref: entries[ref].name for ref in staff_named(context) if ref in entries}
 
 
 def context_json(intent: Intent) -> dict[str, Any]:

@@ -201,13 +201,21 @@ def routers(
         async with units_of_work() as uow:  # read only: left without a commit
             lookups = Lookups(uow.session, directory_for(uow.session))
             planned = await handlers.plan(event, lookups, enabled)
-            names = await lookups.entries({intent.recipient_ref for intent, _, _ in planned})
+            entries = await lookups.entries(
+                {
+                    ref
+                    for intent, _, _ in planned
+                    for ref in [intent.recipient_ref, *routing.staff_named(intent.context)]
+                }
+            )
         for intent, channel, reason in planned:
-            entry = names.get(intent.recipient_ref)
+            entry = entries.get(intent.recipient_ref)
+            names = routing.names_of_staff_named(intent.context, entries)
             message = renderer.render(
                 intent.template,
                 routing.context_json(intent),
                 entry.name if entry else intent.recipient_ref,
+                names,
             )
             out.append(
                 PreviewOut(

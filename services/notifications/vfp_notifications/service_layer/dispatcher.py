@@ -27,6 +27,7 @@ from vfp_notifications.adapters.channels import Outgoing, Sender
 from vfp_notifications.adapters.directory import Directory
 from vfp_notifications.adapters.dispatch_dead_letters import dead_letter
 from vfp_notifications.adapters.rendering import Renderer
+from vfp_notifications.domain import routing
 from vfp_notifications.domain.model import (
     Channel,
     DeliveryError,
@@ -97,10 +98,12 @@ class Dispatcher:
     async def dispatch_once(self) -> int:
         """One round: claim what is due, send it, record the outcomes. Returns how many."""
         claimed = await self._claim()
-        await asyncio.gather(*(self.deliver(send, entry) for send, entry in claimed))
+        await asyncio.gather(*(self.deliver(*send) for send in claimed))
         return len(claimed)
 
-    async def _claim(self) -> list[tuple[sends.Send, DirectoryEntry | None]]:
+    async def _claim(
+        self,
+    ) -> list[tuple[sends.Send, DirectoryEntry | None, dict[str, str]]]:
         now = self._clock()
         async with self._uows() as uow:
             due = await sends.claim_due(uow.session, now, self._policy.batch_size)
@@ -108,7 +111,8 @@ class Dispatcher:
                 return []
             recipients = {s.recipient_ref for s in due}
             recent = await sends.sent_since(uow.session, recipients, now - timedelta(hours=1))
-            entries = await self._directory_for(uow.session).find(recipients)
+            named = {ref for s in due for ref in routing.staff_named(s.context)}
+            entries = await self._directory_for(uow.session).find(recipients | named)
             claimed = []
             for send in due:
                 wait = deferral(
@@ -130,14 +134,21 @@ class Dispatcher:
                 recent[send.recipient_ref].append(now)
                 lease = now + timedelta(seconds=self._policy.lease_s)
                 await sends.update(uow.session, send.notification_ref, claimed_until=lease)
+                names = routing.names_of_staff_named(send.context, entries)
                 claimed.append(
-                    (replace(send, claimed_until=lease), entries.get(send.recipient_ref))
+                    (replace(send, claimed_until=lease), entries.get(send.recipient_ref), names)
                 )
             await uow.commit()
         return claimed
 
-    async def deliver(self, send: sends.Send, entry: DirectoryEntry | None) -> None:
-        """Send one claimed send (`send.claimed_until` is its lease) and record how it went."""
+    async def deliver(
+        self,
+        send: sends.Send,
+        entry: DirectoryEntry | None,
+        names: Mapping[str, str] | None = None,
+    ) -> None:
+        """Send one claimed send (`send.claimed_until` is its lease) and record how it went.
+        `names`: directory names of the staff the message names."""
         channel = _channel_of(send)
         attributes = {
             "vfp.notification_ref": str(send.notification_ref),
@@ -148,10 +159,14 @@ class Dispatcher:
         with span_from(
             f"notification {channel.value} send", send.traceparent, SpanKind.CLIENT, attributes
         ):
-            await self._send_and_record(send, channel, entry)
+            await self._send_and_record(send, channel, entry, names or {})
 
     async def _send_and_record(
-        self, send: sends.Send, channel: Channel, entry: DirectoryEntry | None
+        self,
+        send: sends.Send,
+        channel: Channel,
+        entry: DirectoryEntry | None,
+        names: Mapping[str, str],
     ) -> None:
         async with self._uows() as uow:
             still_ours = await sends.still_claimed(
@@ -166,7 +181,7 @@ class Dispatcher:
             )
             return
         try:
-            await self._senders[channel].send(self._outgoing(send, channel, entry))
+            await self._senders[channel].send(self._outgoing(send, channel, entry, names))
         except DeliveryError as error:
             SENDS.labels(channel.value, type(error).__name__).inc()
             await self._failed(send, channel, error)
@@ -213,13 +228,17 @@ class Dispatcher:
             await uow.commit()
 
     def _outgoing(
-        self, send: sends.Send, channel: Channel, entry: DirectoryEntry | None
+        self,
+        send: sends.Send,
+        channel: Channel,
+        entry: DirectoryEntry | None,
+        names: Mapping[str, str],
     ) -> Outgoing:
         address = entry.address_for(channel) if entry else None
         if entry is None or address is None:
             raise PermanentFailure("recipient_not_in_directory")
         try:
-            message = self._renderer.render(send.template, send.context, entry.name)
+            message = self._renderer.render(send.template, send.context, entry.name, names)
         except (TemplateError, TypeError, ValueError) as error:
             raise PermanentFailure(f"template_error:{type(error).__name__}") from None
         return Outgoing(
@@ -232,7 +251,6 @@ class Dispatcher:
                 "source_event_id": str(send.source_event_id),
                 "source_topic": send.source_topic,
                 "recipient_ref": send.recipient_ref,
-                "context": {k: v for k, v in send.context.items() if k != "invite"},
             },
         )
 

@@ -61,11 +61,14 @@ async def resolve(
         entries = await lookups.entries({i.recipient_ref for i in pending})
         following: list[Intent] = []
         for intent in pending:
+            if intent.unreachable:
+                planned.append((intent, None, intent.unreachable))
+                continue
             entry = entries.get(intent.recipient_ref)
             if entry is None:
                 planned.append((intent, None, "recipient_not_in_directory"))
                 continue
-            channel = choose_channel(entry, enabled)
+            channel = choose_channel(entry, enabled, about_victim=bool(intent.about_refs))
             if channel is not None:
                 planned.append((intent, channel, None))
             elif entry.member_refs and entry.ref not in expanded:
@@ -88,7 +91,11 @@ async def enqueue(
     now: datetime,
 ) -> None:
     """Write one pending send per (event, recipient, template). One nobody can reach is
-    written as failed and reported (delivery-failed) at once: coordinators fix the directory."""
+    written as failed and reported (delivery-failed) at once: coordinators fix the directory
+    (or, for a victim without a supporter, find them one)."""
+    # The victims' supporter links are read under their locks: a withdrawal or exclusion on
+    # another instance either lands first (nothing is queued) or finds the send to cancel.
+    await lookups.lock_participants(uow, routing.victims_named(event.data))
     planned = await plan(event, lookups, enabled)
     unreachable: dict[UUID, str] = {}
     traceparent = current_traceparent()
@@ -109,7 +116,8 @@ async def enqueue(
                 "status": Status.FAILED if reason else Status.PENDING,
                 "reason_code": reason,
                 "due_at": now,
-                "context": routing.context_json(intent),
+                # Nothing to send again to the coordination team: they are told by the log.
+                "context": None if intent.unreachable else routing.context_json(intent),
                 "traceparent": traceparent,
             }
         )
@@ -145,6 +153,7 @@ async def withdraw(uow: UnitOfWork, withdrawal: ConsentWithdrawnV1, lookups: Loo
     """Cancel everything pending about the victim and erase their ref from the log. (Even a
     withdrawal older than a later consent cancels what is pending: erring towards silence.)"""
     ref = withdrawal.participant_ref
+    await uow.lock(f"participant:{ref}")
     lookups.forget_participant(ref)
     await participants.record_withdrawal(uow.session, ref, withdrawal.withdrawn_at)
     cancelled = await sends.cancel_about(uow.session, ref)
@@ -163,6 +172,7 @@ async def exclude(uow: UnitOfWork, exclusion: CandidateExcludedV1) -> None:
     cancel everything pending about them. Not an erasure: the supporter map stays (they may
     come back with a new consent), and so do the refs in the rows."""
     ref = exclusion.participant_ref
+    await uow.lock(f"participant:{ref}")
     cancelled = await sends.cancel_about(uow.session, ref, "candidate_excluded", erase=False)
     await record(
         uow.session,
@@ -183,10 +193,13 @@ async def retry(
     if found is None:
         raise UnknownNotification(str(ref))
     send, status = found
-    if status is not Status.FAILED or not send.context:
+    if status is not Status.FAILED:
         raise NotRetryable(f"a {status.value} notification cannot be sent again")
+    if not send.context:
+        # Cleared when its victim withdrew or was excluded; never kept when no one could be told.
+        raise NotRetryable("nothing is kept to send again")
     entry = (await lookups.entries([send.recipient_ref])).get(send.recipient_ref)
-    channel = choose_channel(entry, enabled) if entry else None
+    channel = choose_channel(entry, enabled, about_victim=bool(send.about_refs)) if entry else None
     if channel is None:
         raise NotRetryable(f"{send.recipient_ref} has no usable channel in the directory")
     await sends.update(

@@ -10,6 +10,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from vfp_notifications.adapters import participants
 from vfp_notifications.adapters.directory import Directory
 from vfp_notifications.domain.model import DirectoryEntry, SupporterLink
+from vfp_shared.storage.unit_of_work import UnitOfWork
 
 
 class Lookups:
@@ -18,6 +19,7 @@ class Lookups:
         self._directory = directory
         self._entries: dict[str, DirectoryEntry | None] = {}
         self._links: dict[str, SupporterLink | None] = {}
+        self._locked: set[str] = set()
 
     async def entries(self, refs: Collection[str]) -> dict[str, DirectoryEntry]:
         missing = [r for r in refs if r not in self._entries]
@@ -33,6 +35,14 @@ class Lookups:
             found = await participants.links(self._session, missing)
             self._links.update({r: found.get(r) for r in missing})
         return {r: link for r in refs if (link := self._links[r]) is not None}
+
+    async def lock_participants(self, uow: UnitOfWork, refs: Collection[str]) -> None:
+        """Hold these victims' locks until the batch commits, each taken once per batch and in
+        sorted order. A link read before its lock may be stale, so it is read again."""
+        for ref in sorted(set(refs) - self._locked):
+            await uow.lock(f"participant:{ref}")
+            self._locked.add(ref)
+            self._links.pop(ref, None)
 
     def forget_participant(self, ref: str) -> None:
         self._links.pop(ref, None)

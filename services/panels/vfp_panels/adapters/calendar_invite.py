@@ -36,6 +36,7 @@ def render_ics(invitation: Invitation, panel: Panel, stamp: datetime) -> bytes:
     )
     event.add("categories", ["Victim Feedback Panel"])
     event.add("status", "CANCELLED" if cancelled else "CONFIRMED")
-    event.add("sequence", 1 if cancelled else 0)
+    # Raised by each move and the cancellation, so calendars replace the entry they hold.
+    event.add("sequence", panel.calendar_sequence)
     calendar.add_component(event)
     return bytes(calendar.to_ical())

@@ -218,6 +218,7 @@ def _panel_values(panel: Panel) -> dict[str, Any]:
         "cancelled_at": panel.cancelled_at,
         "recording_ref": panel.recording_ref,
         "held_at": panel.held_at,
+        "calendar_sequence": panel.calendar_sequence,
     }
 
 
@@ -257,6 +258,7 @@ def _panel_from(row: Any, agenda: list[AgendaItem], alerts: list[Alert]) -> Pane
         cancelled_at=row.cancelled_at,
         recording_ref=row.recording_ref,
         held_at=row.held_at,
+        calendar_sequence=row.calendar_sequence,
         alerts=alerts,
     )
 
@@ -434,10 +436,14 @@ class InvitationRepository:
         )
         return frozenset(ref for ref in refs if ref)
 
-    async def remove_participant(self, participant_ref: str) -> None:
-        await self._session.execute(
-            t.invitations.delete().where(t.invitations.c.participant_ref == participant_ref)
-        )
+    async def remove_participant(
+        self, participant_ref: str, panel_refs: Sequence[str] | None = None
+    ) -> None:
+        """The victim's invitations to these panels (None: to every panel)."""
+        statement = t.invitations.delete().where(t.invitations.c.participant_ref == participant_ref)
+        if panel_refs is not None:
+            statement = statement.where(t.invitations.c.panel_ref.in_(panel_refs))
+        await self._session.execute(statement)
 
 
 def _invitation_from(row: Any) -> Invitation:
@@ -517,15 +523,20 @@ class IdempotencyKeys:
     def __init__(self, session: AsyncSession):
         self._session = session
 
-    async def panel_for(self, actor: str, key: str) -> str | None:
-        found: str | None = await self._session.scalar(
-            sa.select(t.idempotency_keys.c.panel_ref).where(
-                t.idempotency_keys.c.actor == actor, t.idempotency_keys.c.key == key
+    async def earlier(self, actor: str, key: str) -> tuple[str, str | None] | None:
+        """(panel made, fingerprint of the request that made it) when this key was used."""
+        row = (
+            await self._session.execute(
+                sa.select(
+                    t.idempotency_keys.c.panel_ref, t.idempotency_keys.c.request_fingerprint
+                ).where(t.idempotency_keys.c.actor == actor, t.idempotency_keys.c.key == key)
             )
-        )
-        return found
+        ).first()
+        return (row.panel_ref, row.request_fingerprint) if row is not None else None
 
-    async def remember(self, actor: str, key: str, panel_ref: str) -> None:
+    async def remember(self, actor: str, key: str, panel_ref: str, fingerprint: str) -> None:
         await self._session.execute(
-            t.idempotency_keys.insert().values(actor=actor, key=key, panel_ref=panel_ref)
+            t.idempotency_keys.insert().values(
+                actor=actor, key=key, panel_ref=panel_ref, request_fingerprint=fingerprint
+            )
         )

@@ -37,6 +37,8 @@ panels = sa.Table(
     sa.Column("cancelled_at", Moment),
     sa.Column("recording_ref", sa.Text),
     sa.Column("held_at", Moment),
+    # The SEQUENCE of its calendar entries: raised by each move and the cancellation.
+    sa.Column("calendar_sequence", sa.Integer, server_default="0", nullable=False),
     sa.Column("created_at", Moment, server_default=sa.func.now(), nullable=False),
     sa.Index("panels_by_organisation_and_start", "organisation", "starts_at"),
 )
@@ -144,5 +146,8 @@ idempotency_keys = sa.Table(
     sa.Column("actor", sa.Text, primary_key=True),
     sa.Column("key", sa.Text, primary_key=True),
     sa.Column("panel_ref", sa.Text, nullable=False),
+    # What the first request asked (CreatePanel.fingerprint): the same key with another body is
+    # refused, not answered with a panel made for something else. NULL on rows from before.
+    sa.Column("request_fingerprint", sa.Text),
     sa.Column("created_at", Moment, server_default=sa.func.now(), nullable=False),
 )

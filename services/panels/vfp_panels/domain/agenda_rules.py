@@ -1,6 +1,7 @@
 """The checks an agenda passes before it is published. Each is a named rule returning what it
 found wrong (nothing when it holds); `broken_rules` runs them all so the lead sees every problem."""
 
+from collections import Counter
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 
@@ -35,12 +36,20 @@ def fits_the_event_length(facts: AgendaFacts) -> list[str]:
 
 
 def every_commissioned_service_has_its_slot(facts: AgendaFacts) -> list[str]:
-    slotted = {i.service_ref for i in facts.items if i.kind == AgendaItemKind.SERVICE_SLOT}
-    return [
-        f"no timeslot for {service}"
-        for service in facts.commissioned_service_refs
-        if service not in slotted
+    """Exactly one timeslot per commissioned service, and none for anyone else."""
+    slots = Counter(i.service_ref for i in facts.items if i.kind == AgendaItemKind.SERVICE_SLOT)
+    found = []
+    for service in facts.commissioned_service_refs:
+        if slots[service] == 0:
+            found.append(f"no timeslot for {service}")
+        elif slots[service] > 1:
+            found.append(f"{slots[service]} timeslots for {service}; each service has one")
+    found += [
+        f"{service} has a timeslot but is not a commissioned service"
+        for service in slots
+        if service not in facts.commissioned_service_refs
     ]
+    return found
 
 
 def case_study_modes_match_consent(facts: AgendaFacts) -> list[str]:

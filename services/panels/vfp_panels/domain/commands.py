@@ -1,8 +1,10 @@
 """What people ask the panels service to do (imperative), built by the entry points."""
 
+import hashlib
+import json
 from collections.abc import Sequence
-from dataclasses import dataclass, field
-from datetime import datetime
+from dataclasses import asdict, dataclass, field, replace
+from datetime import UTC, datetime
 
 from vfp_panels.domain.agenda import AgendaItem
 from vfp_panels.domain.attendance import Attendee
@@ -25,6 +27,17 @@ class CreatePanel:
     command_area_refs: Sequence[str] = ()
     organisation_refs: Sequence[str] = ()
     idempotency_key: str | None = None
+
+    def fingerprint(self) -> str:
+        """What is asked for, without the key (the same instant in another offset is the same
+        request): a repeat under one Idempotency-Key must ask the same."""
+
+        def plain(value: object) -> str:
+            return value.astimezone(UTC).isoformat() if isinstance(value, datetime) else str(value)
+
+        asked = asdict(replace(self, idempotency_key=None))
+        canonical = json.dumps(asked, sort_keys=True, default=plain)
+        return hashlib.sha256(canonical.encode()).hexdigest()
 
 
 @dataclass(frozen=True)

@@ -47,6 +47,22 @@ class NotYetStarted(Conflict):
         super().__init__("the panel has not started yet")
 
 
+class AttendanceClosed(Conflict):
+    def __init__(self) -> None:
+        super().__init__(
+            "the panel is held: attendance is recorded before or with marking it held, "
+            "so that it reaches the staff survey"
+        )
+
+
+class AgendaDoesNotFit(Conflict):
+    def __init__(self, agenda_minutes: int, event_minutes: int):
+        super().__init__(
+            f"the published agenda lasts {agenda_minutes} minutes; the new times give "
+            f"{event_minutes} (shorten the agenda first)"
+        )
+
+
 class RegistrationClosed(Conflict):
     def __init__(self) -> None:
         super().__init__("registration closes when the panel starts")

@@ -1,5 +1,6 @@
 """The panel aggregate: its details, lifecycle, agenda and alerts. Plain Python; time passed in."""
 
+from collections.abc import Collection
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from enum import StrEnum
@@ -8,7 +9,9 @@ from vfp_panels.domain.agenda import AgendaItem, check_item
 from vfp_panels.domain.agenda_rules import AgendaFacts, broken_rules
 from vfp_panels.domain.attendance import AttendanceSummary
 from vfp_panels.domain.errors import (
+    AgendaDoesNotFit,
     AgendaRulesBroken,
+    AttendanceClosed,
     IllegalTransition,
     Invalid,
     NotYetStarted,
@@ -79,6 +82,8 @@ class Panel:
     cancelled_at: datetime | None = None
     recording_ref: str | None = None
     held_at: datetime | None = None
+    # Raised by each change calendars must pick up (a move, the cancellation).
+    calendar_sequence: int = 0
     alerts: list[Alert] = field(default_factory=list)
     events: list[Event] = field(default_factory=list, compare=False, repr=False)
 
@@ -88,6 +93,10 @@ class Panel:
     @property
     def minutes(self) -> int:
         return int((self.ends_at - self.starts_at).total_seconds() // 60)
+
+    @property
+    def agenda_minutes(self) -> int:
+        return sum(item.minutes for item in self.agenda)
 
     @property
     def location(self) -> str:
@@ -104,11 +113,15 @@ class Panel:
         self._announce()
 
     def move_to(self, starts_at: datetime, ends_at: datetime) -> None:
-        """New times (the caller checks clashes); a scheduled panel announces them again."""
+        """New times (the caller checks clashes); a scheduled panel announces them again. A
+        published agenda must still fit: it was announced as it is."""
         if self.status not in UPCOMING:
             raise IllegalTransition(self.status, "move")
         self.starts_at, self.ends_at = starts_at, ends_at
         check_details(self)
+        if self.agenda_published_at is not None and self.agenda_minutes > self.minutes:
+            raise AgendaDoesNotFit(self.agenda_minutes, self.minutes)
+        self.calendar_sequence += 1
         if self.status == PanelStatus.SCHEDULED:
             self._announce()
 
@@ -127,8 +140,9 @@ class Panel:
             )
         )
 
-    def replace_agenda(self, items: list[AgendaItem]) -> None:
-        """A new draft agenda; it must be published again before it counts."""
+    def replace_agenda(self, items: list[AgendaItem], consented: Collection[str]) -> None:
+        """A new draft agenda; it must be published again before it counts. Each case study's
+        victim is in the pool (`consented`) now, not only when it is published."""
         if self.status not in UPCOMING:
             raise IllegalTransition(self.status, "change the agenda of")
         for position, item in enumerate(items):
@@ -140,6 +154,11 @@ class Panel:
                     raise Invalid(
                         ("body", "items", position, "participant_ref"),
                         "a victim has one case study per panel",
+                    )
+                if item.participant_ref not in consented:
+                    raise Invalid(
+                        ("body", "items", position, "participant_ref"),
+                        "no consent on record for this victim (withdrawn, excluded or never given)",
                     )
                 seen.add(item.participant_ref)
         self.agenda = list(items)
@@ -202,11 +221,14 @@ class Panel:
                 return alert
         return None
 
-    def mark_held(self, recording_ref: str, attendance: AttendanceSummary, now: datetime) -> None:
+    def check_can_be_held(self, now: datetime) -> None:
         if self.status != PanelStatus.SCHEDULED:
             raise IllegalTransition(self.status, "mark held")
         if now < self.starts_at:
             raise NotYetStarted()
+
+    def mark_held(self, recording_ref: str, attendance: AttendanceSummary, now: datetime) -> None:
+        self.check_can_be_held(now)
         self.status = PanelStatus.HELD
         self.held_at = now
         self.recording_ref = recording_ref
@@ -229,7 +251,11 @@ class Panel:
             raise RegistrationClosed()
 
     def check_attendance_recordable(self, now: datetime) -> None:
-        if self.status not in (PanelStatus.SCHEDULED, PanelStatus.HELD):
+        """Once the panel started, until it is marked held: panel-held carries the attendance
+        to the staff survey, so a row recorded later would never reach it."""
+        if self.status == PanelStatus.HELD:
+            raise AttendanceClosed()
+        if self.status != PanelStatus.SCHEDULED:
             raise IllegalTransition(self.status, "record attendance at")
         if now < self.starts_at:
             raise NotYetStarted()
@@ -241,6 +267,7 @@ class Panel:
         self._transition(PanelStatus.CANCELLED, "cancel", set(UPCOMING))
         self.cancel_reason_code = reason_code
         self.cancelled_at = now
+        self.calendar_sequence += 1
         self.events.append(PanelCancelled(self.ref, reason_code, now))
 
 

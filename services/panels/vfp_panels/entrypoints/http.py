@@ -366,7 +366,7 @@ def panels_router(
     @router.post(
         "/panels/{panel_ref}/attendance",
         tags=tags_people,
-        summary="Record who attended (once it started); repeats keep one row each",
+        summary="Record who attended (once it started, until held); repeats keep one row each",
     )
     async def record_attendance(
         panel_ref: str, body: AttendanceIn, who: Organiser

@@ -1,9 +1,10 @@
 """The HTTP API's request and response bodies (pydantic names the field at fault on a 422)."""
 
+from collections import Counter
 from datetime import datetime, timedelta
 from typing import Annotated
 
-from pydantic import AwareDatetime, BaseModel, Field, StringConstraints
+from pydantic import AfterValidator, AwareDatetime, BaseModel, Field, StringConstraints
 
 from vfp_panels.domain.agenda import AgendaItem
 from vfp_panels.domain.attendance import AttendanceSummary, Attendee
@@ -153,7 +154,7 @@ class PanelOut(BaseModel):
             recording_ref=panel.recording_ref,
             agenda=AgendaOut(
                 published_at=panel.agenda_published_at,
-                total_minutes=sum(i.minutes for i in panel.agenda),
+                total_minutes=panel.agenda_minutes,
                 items=items,
             ),
             alerts=[
@@ -251,6 +252,18 @@ class AttendeeIn(BaseModel):
         return Attendee(self.attendee_ref, self.command_area_ref, self.role, self.organisation_ref)
 
 
+def each_attendee_once(attendees: list[AttendeeIn]) -> list[AttendeeIn]:
+    """Each attendee once: of two rows for one person, which would count is unclear."""
+    counted = Counter(a.attendee_ref for a in attendees)
+    repeated = sorted(ref for ref, times in counted.items() if times > 1)
+    if repeated:
+        raise ValueError(f"each attendee is listed once; repeated: {', '.join(repeated)}")
+    return attendees
+
+
+Attendees = Annotated[list[AttendeeIn], AfterValidator(each_attendee_once)]
+
+
 class AttendeeOut(BaseModel):
     attendee_ref: str
     command_area_ref: str | None
@@ -268,7 +281,7 @@ class AttendeeOut(BaseModel):
 
 
 class AttendanceIn(BaseModel):
-    attendees: list[AttendeeIn] = Field(min_length=1, max_length=5000)
+    attendees: Attendees = Field(min_length=1, max_length=5000)
 
 
 class AttendanceOut(BaseModel):
@@ -293,7 +306,7 @@ class AttendanceOut(BaseModel):
 
 class HeldIn(BaseModel):
     recording_ref: Ref = Field(description="Where the recording is kept; shown to staff only")
-    attendees: list[AttendeeIn] = Field(default=[], max_length=5000)
+    attendees: Attendees = Field(default=[], max_length=5000)
 
 
 class CancelIn(BaseModel):

@@ -1,7 +1,7 @@
 """The panels use cases: each takes a unit of work, calls the domain, stores the result and
 queues the outgoing events. Callers commit (one transaction per command or event batch)."""
 
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 from uuid import uuid4
@@ -35,7 +35,7 @@ from vfp_panels.domain.invitations import (
 )
 from vfp_panels.domain.model import REMOVED_CONSENT_WITHDRAWN, UPCOMING, Panel, PanelStatus
 from vfp_panels.domain.policy import PanelPolicy
-from vfp_shared.audit import record
+from vfp_shared.audit import record, record_many
 from vfp_shared.auth import Principal, Role
 from vfp_shared.contracts.panels.vocabulary import InviteeKind
 from vfp_shared.contracts.vocabulary import FocusTheme, ParticipationMode
@@ -66,6 +66,26 @@ async def _audit(
     await record(uow.session, tables.audit, who, action, subject_ref, reason)
 
 
+async def _audit_each(
+    uow: UnitOfWork,
+    who: Principal | str,
+    action: str,
+    subject_refs: Sequence[str],
+    reason: str = PLANNING,
+) -> None:
+    """One audit row per subject, written in one statement."""
+    await record_many(uow.session, tables.audit, who, action, subject_refs, reason)
+
+
+async def _lock_victims(uow: UnitOfWork, participant_refs: Iterable[str]) -> None:
+    """Apply one victim's changes at a time: their consent, withdrawal and exclusion travel on
+    different topics, and an invitation or agenda read from the pool meanwhile could outlive
+    an erasure. Sorted, and before any panel row is locked (as the event handlers do), so no
+    two transactions deadlock."""
+    for ref in sorted(set(participant_refs)):
+        await uow.lock(f"participant:{ref}")
+
+
 async def _panel(uow: UnitOfWork, panel_ref: str, actor: Principal) -> Panel:
     """The panel as this person may see it: their organisation's, and no drafts for staff."""
     panel = await PanelRepository(uow.session).get(panel_ref, actor.organisation)
@@ -81,14 +101,20 @@ async def create_panel(
     uow: UnitOfWork, command: commands.CreatePanel, actor: Principal
 ) -> tuple[Panel, bool]:
     """A draft panel, refused when it clashes with another; (panel, created?). A repeated
-    Idempotency-Key returns the panel the first request made."""
+    Idempotency-Key returns the panel the first request made, if it asks the same."""
     panels = PanelRepository(uow.session)
     await panels.lock_diary(actor.organisation)
     keys = IdempotencyKeys(uow.session)
     if command.idempotency_key:
-        earlier = await keys.panel_for(actor.subject, command.idempotency_key)
+        earlier = await keys.earlier(actor.subject, command.idempotency_key)
         if earlier is not None:
-            return await panels.get(earlier, actor.organisation), False
+            panel_ref, fingerprint = earlier
+            if fingerprint not in (None, command.fingerprint()):
+                raise Invalid(
+                    ("header", "idempotency-key"),
+                    "this Idempotency-Key was used for a different request; use a new key",
+                )
+            return await panels.get(panel_ref, actor.organisation), False
     panel = Panel(
         ref=new_ref("panel"),
         organisation=actor.organisation,
@@ -111,7 +137,9 @@ async def create_panel(
         raise PanelClash(clashing)
     await panels.add(panel)
     if command.idempotency_key:
-        await keys.remember(actor.subject, command.idempotency_key, panel.ref)
+        await keys.remember(
+            actor.subject, command.idempotency_key, panel.ref, command.fingerprint()
+        )
     await _audit(uow, actor, "panel.created", panel.ref)
     return panel, True
 
@@ -148,15 +176,13 @@ async def list_panels(
         actor.organisation, visible, now if upcoming else None
     )
     if organisers(actor):
-        for panel in found:
-            await _audit_case_study_reads(uow, actor, panel)
+        await _audit_case_study_reads(uow, actor, *found)
     return found
 
 
-async def _audit_case_study_reads(uow: UnitOfWork, actor: Principal, panel: Panel) -> None:
-    for item in panel.agenda:
-        if item.participant_ref:
-            await _audit(uow, actor, "agenda.read", item.participant_ref)
+async def _audit_case_study_reads(uow: UnitOfWork, actor: Principal, *panels: Panel) -> None:
+    read = [item.participant_ref for panel in panels for item in panel.agenda]
+    await _audit_each(uow, actor, "agenda.read", [ref for ref in read if ref])
 
 
 async def schedule(uow: UnitOfWork, panel_ref: str, actor: Principal) -> Panel:
@@ -224,14 +250,16 @@ async def acknowledge_alert(
 async def replace_agenda(
     uow: UnitOfWork, command: commands.ReplaceAgenda, actor: Principal
 ) -> Panel:
+    """A new draft agenda; its case studies' victims must be in the pool now."""
+    participants = [item.participant_ref for item in command.items if item.participant_ref]
+    await _lock_victims(uow, participants)
     panels = PanelRepository(uow.session)
     panel = await panels.get(command.panel_ref, actor.organisation)
-    panel.replace_agenda(list(command.items))
+    consented = await PoolRepository(uow.session).get_many(participants)
+    panel.replace_agenda(list(command.items), consented.keys())
     await panels.save(panel)
     await _audit(uow, actor, "agenda.replaced", panel.ref)
-    for item in panel.agenda:
-        if item.participant_ref:
-            await _audit(uow, actor, "agenda.case-study-set", item.participant_ref)
+    await _audit_each(uow, actor, "agenda.case-study-set", participants)
     return panel
 
 
@@ -303,8 +331,7 @@ async def pool(
     limit: int,
 ) -> list[Consent]:
     found = await PoolRepository(uow.session).find(theme, mode, limit)
-    for consent in found:
-        await _audit(uow, actor, "pool.read", consent.participant_ref)
+    await _audit_each(uow, actor, "pool.read", [consent.participant_ref for consent in found])
     return found
 
 
@@ -312,7 +339,7 @@ async def on_consent_given(uow: UnitOfWork, consent: Consent) -> None:
     """Into the pool, unless the victim withdrew or was excluded at or after giving this
     consent (the events travel on different topics, so an older consent may arrive late)."""
     # Consent, withdrawal and exclusion travel on different topics: one victim at a time.
-    await uow.lock(f"participant:{consent.participant_ref}")
+    await _lock_victims(uow, [consent.participant_ref])
     repository = PoolRepository(uow.session)
     if not counts(consent, await repository.barred_since(consent.participant_ref)):
         await _audit(
@@ -330,22 +357,29 @@ async def on_candidate_excluded(
     excluded_at: datetime,
     now: datetime,
 ) -> None:
-    """The participants service excluded the victim: out of the pool and off the agendas of
-    panels not yet held (each announces it; a near one raises an alert). Nothing is erased:
-    invitations and held panels stay as they were. An exclusion older than the consent in the
-    pool (delivered late) changes nothing; a consent given after it counts again."""
-    await uow.lock(f"participant:{participant_ref}")
+    """The participants service excluded the victim: out of the pool, off the agendas and
+    invitations of panels not yet held (each announces it; a near one raises an alert). Not an
+    erasure: held, closed and cancelled panels keep their record. An exclusion older than the
+    consent in the pool (delivered late) changes nothing; a consent given after it counts
+    again."""
+    await _lock_victims(uow, [participant_ref])
     pool_repository = PoolRepository(uow.session)
     await pool_repository.remember_exclusion(participant_ref, excluded_at)
     given_at = await pool_repository.given_at(participant_ref)
     if given_at is not None and given_at > excluded_at:
         return
     panels = PanelRepository(uow.session)
-    for panel in await panels.with_participant(participant_ref, UPCOMING):
+    upcoming = await panels.with_participant(participant_ref, UPCOMING)
+    for panel in upcoming:
         panel.exclude_participant(participant_ref, now, policy.near, new_ref("alert"))
         await panels.save(panel)
         _publish(uow, panel)
-        await _audit(uow, SYSTEM, "participant.removed", panel.ref, "candidate excluded")
+    await _audit_each(
+        uow, SYSTEM, "participant.removed", [p.ref for p in upcoming], "candidate excluded"
+    )
+    await InvitationRepository(uow.session).remove_participant(
+        participant_ref, [p.ref for p in upcoming]
+    )
     await pool_repository.remove(participant_ref)
     await _audit(uow, SYSTEM, "pool.excluded", participant_ref, "candidate excluded")
 
@@ -360,15 +394,18 @@ async def on_consent_withdrawn(
     """Erase the victim from the pool, every agenda and every invitation at once; each
     upcoming panel announces the removal, and a near one raises an alert on itself. The
     withdrawal is remembered, so an older consent arriving later does not bring them back."""
-    await uow.lock(f"participant:{participant_ref}")
+    await _lock_victims(uow, [participant_ref])
     panels = PanelRepository(uow.session)
-    for panel in await panels.with_participant(participant_ref):
+    named = await panels.with_participant(participant_ref)
+    for panel in named:
         panel.remove_participant(
             participant_ref, REMOVED_CONSENT_WITHDRAWN, now, policy.near, new_ref("alert")
         )
         await panels.save(panel)
         _publish(uow, panel)
-        await _audit(uow, SYSTEM, "participant.removed", panel.ref, "consent withdrawn")
+    await _audit_each(
+        uow, SYSTEM, "participant.removed", [p.ref for p in named], "consent withdrawn"
+    )
     await InvitationRepository(uow.session).remove_participant(participant_ref)
     pool_repository = PoolRepository(uow.session)
     await pool_repository.remove(participant_ref)
@@ -383,6 +420,8 @@ async def invite(
     uow: UnitOfWork, command: commands.Invite, actor: Principal, now: datetime
 ) -> tuple[Invitation, bool]:
     """One invitation per (panel, invitee): asking again returns the first one, unsent again."""
+    if command.kind == InviteeKind.VICTIM and command.participant_ref:
+        await _lock_victims(uow, [command.participant_ref])
     panels = PanelRepository(uow.session)
     panel = await panels.get(command.panel_ref, actor.organisation)
     ref = new_ref("invitation")
@@ -413,9 +452,8 @@ async def invite(
 async def invitations(uow: UnitOfWork, panel_ref: str, actor: Principal) -> list[Invitation]:
     await PanelRepository(uow.session).get(panel_ref, actor.organisation)
     found = await InvitationRepository(uow.session).for_panel(panel_ref)
-    for invitation in found:
-        if invitation.participant_ref:
-            await _audit(uow, actor, "invitation.read", invitation.participant_ref)
+    victims = [invitation.participant_ref for invitation in found if invitation.participant_ref]
+    await _audit_each(uow, actor, "invitation.read", victims)
     return found
 
 
@@ -494,7 +532,7 @@ async def mark_held(
     attendance recorded, those who registered stand in for the attendees."""
     panels = PanelRepository(uow.session)
     panel = await panels.get(command.panel_ref, actor.organisation)
-    panel.check_attendance_recordable(now)
+    panel.check_can_be_held(now)
     await _record_attendance(uow, panel, command.attendees, now)
     people = AttendanceRepository(uow.session)
     summary = summarise(await people.attendees(panel.ref) or await people.registrations(panel.ref))

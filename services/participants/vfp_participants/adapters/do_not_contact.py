@@ -53,11 +53,20 @@ class DoNotContactList:
             )
         )
 
-    async def remove(self, digest: str) -> bool:
-        result = await self._session.execute(
+    async def entry(self, digest: str) -> sa.Row[Any, Any] | None:
+        """The entry's participant ref (if any) and reason code, locked."""
+        return (
+            await self._session.execute(
+                sa.select(do_not_contact.c.participant_ref, do_not_contact.c.reason_code)
+                .where(do_not_contact.c.digest == digest)
+                .with_for_update()
+            )
+        ).first()
+
+    async def remove(self, digest: str) -> None:
+        await self._session.execute(
             sa.delete(do_not_contact).where(do_not_contact.c.digest == digest)
         )
-        return bool(getattr(result, "rowcount", 0))
 
     async def entries(self, limit: int, offset: int) -> Sequence[sa.Row[Any, Any, Any, Any, Any]]:
         return (

@@ -3,7 +3,7 @@
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Any
+from typing import Any, NamedTuple
 from uuid import uuid4
 
 import sqlalchemy as sa
@@ -50,6 +50,12 @@ class CandidateRecord:
     journey_known: bool = False
 
 
+class ClosureRecorded(NamedTuple):
+    listed: bool  # the victim is on the do-not-contact list
+    has_candidate: bool
+    new_case: bool  # the victim's case was not known closed before
+
+
 @dataclass(frozen=True)
 class CandidateFilter:
     theme: FocusTheme | None = None
@@ -92,34 +98,38 @@ class CandidateRepository:
         )
         return [_record(row) for row in rows]
 
-    async def ensure_for_victim(self, victim_ref: str, source: CandidateSource) -> None:
-        """The victim's one candidate, created on first sight; records the new route."""
-        await self.session.execute(_ENSURE, _ensure_params(victim_ref, source))
+    async def ensure_for_victim(self, victim_ref: str, source: CandidateSource) -> bool:
+        """The victim's one candidate, created on first sight; records the new route. Returns
+        whether the route is new for the victim."""
+        row = (await self.session.execute(_ENSURED, _ensure_params(victim_ref, source))).one()
+        return bool(row.new_route)
 
     async def ensure_for_victim_or_case(
         self, victim_ref: str, source: CandidateSource, case_ref: str | None
-    ) -> list[CandidateRecord]:
+    ) -> list[tuple[CandidateRecord, bool]]:
         """`ensure_for_victim` then `for_victim_or_case`, in one statement: the upsert returns
-        the victim's candidate (locked by the upsert), a CTE locks those claiming the case."""
+        the victim's candidate (locked by the upsert), a CTE locks those claiming the case.
+        Each with whether this brought it a new route (only ever the victim's own candidate)."""
         params = _ensure_params(victim_ref, source)
+        rows: sa.Result[Any]
         if case_ref is None:
             rows = await self.session.execute(_ENSURED, params)
         else:
             rows = await self.session.execute(_ENSURED_OR_CLAIMED, {**params, "p_case": case_ref})
-        return [_record(row) for row in rows]
+        return [(_record(row), bool(row.new_route)) for row in rows]
 
     async def record_closure_unless_listed(
         self, values: dict[str, Any], digest: str
-    ) -> tuple[bool, bool]:
+    ) -> ClosureRecorded:
         """Upsert a case's closure (an older closure never overwrites a newer one) unless the
         victim (`digest`) is on the do-not-contact list and has no candidate; one statement.
-        Returns (listed, has a candidate). `values`: all of `CLOSURE_COLUMNS`."""
+        `values`: all of `CLOSURE_COLUMNS`."""
         assert set(values) == set(CLOSURE_COLUMNS)
         params = {f"p_{k}": v for k, v in values.items()}
         row = (
             await self.session.execute(_CLOSURE_UNLESS_LISTED, {**params, "p_digest": digest})
         ).one()
-        return bool(row.listed), bool(row.has_candidate)
+        return ClosureRecorded(bool(row.listed), bool(row.has_candidate), bool(row.new_case))
 
     async def add_self_referred(
         self,
@@ -355,18 +365,20 @@ class CandidateRepository:
             )
         )
 
-    async def link_case(self, case_ref: str, victim_ref: str) -> None:
+    async def link_case(self, case_ref: str, victim_ref: str) -> bool:
         """A flag or nomination names the victim's case: like a self-referrer's claimed case, it
         must be known closed before the victim is screened. A case already known as another
-        victim's stays theirs; the force's closure has the last word on whose case it is."""
+        victim's stays theirs; the force's closure has the last word on whose case it is.
+        Returns whether the case is newly the victim's."""
         statement = insert(cases).values(case_ref=case_ref, victim_ref=victim_ref)
-        await self.session.execute(
+        result = await self.session.execute(
             statement.on_conflict_do_update(
                 index_elements=[cases.c.case_ref],
                 set_={"victim_ref": statement.excluded.victim_ref},
                 where=cases.c.victim_ref.is_(None),
             )
         )
+        return bool(getattr(result, "rowcount", 0))
 
     async def victim_of(self, case_ref: str) -> str | None:
         found: str | None = await self.session.scalar(
@@ -409,9 +421,18 @@ def _ensure() -> Any:
     )
 
 
-_ENSURE = _ensure()
+def _new_route() -> Any:
+    """The route was not yet the victim's: every part of one statement sees the rows as they
+    were before it, so this reads the candidate before the upsert."""
+    had_it = sa.exists().where(
+        candidates.c.victim_ref == sa.bindparam("p_victim", type_=sa.Text),
+        sa.bindparam("p_source", type_=sa.Text) == sa.any_(candidates.c.sources),
+    )
+    return sa.not_(had_it).label("new_route")
+
+
 _ensured_cte = _ensure().returning(*candidates.c).cte("ensured")
-_ENSURED = sa.select(*_ensured_cte.c)
+_ENSURED = sa.select(*_ensured_cte.c, _new_route())
 _claimed_cte = (
     sa.select(candidates)
     .where(
@@ -422,7 +443,8 @@ _claimed_cte = (
     .cte("claimed")
 )
 _ensured_or_claimed = sa.union_all(
-    sa.select(*_ensured_cte.c), sa.select(*_claimed_cte.c)
+    sa.select(*_ensured_cte.c, _new_route()),
+    sa.select(*_claimed_cte.c, sa.false().label("new_route")),
 ).subquery()
 _ENSURED_OR_CLAIMED = sa.select(*_ensured_or_claimed.c).order_by(
     _ensured_or_claimed.c.participant_ref
@@ -446,8 +468,13 @@ def _closure_unless_listed() -> Any:
     listed = sa.exists().where(
         do_not_contact.c.digest == sa.bindparam("p_digest", type_=do_not_contact.c.digest.type)
     )
-    has_candidate = sa.exists().where(
-        candidates.c.victim_ref == sa.bindparam("p_victim_ref", type_=cases.c.victim_ref.type)
+    victim_ref = sa.bindparam("p_victim_ref", type_=cases.c.victim_ref.type)
+    has_candidate = sa.exists().where(candidates.c.victim_ref == victim_ref)
+    # As the rows were before the statement (see `_new_route`).
+    known_closed = sa.exists().where(
+        cases.c.case_ref == sa.bindparam("p_case_ref", type_=cases.c.case_ref.type),
+        cases.c.victim_ref == victim_ref,
+        cases.c.closed_at.is_not(None),
     )
     source = sa.select(
         *(sa.bindparam(f"p_{k}", type_=cases.c[k].type).label(k) for k in CLOSURE_COLUMNS)
@@ -461,7 +488,11 @@ def _closure_unless_listed() -> Any:
             cases.c.closed_at.is_(None), cases.c.closed_at <= statement.excluded.closed_at
         ),
     ).cte("closure")
-    return sa.select(listed.label("listed"), has_candidate.label("has_candidate")).add_cte(upsert)
+    return sa.select(
+        listed.label("listed"),
+        has_candidate.label("has_candidate"),
+        sa.not_(known_closed).label("new_case"),
+    ).add_cte(upsert)
 
 
 _CLOSURE_UNLESS_LISTED = _closure_unless_listed()

@@ -25,3 +25,14 @@ class RuleViolation(ParticipantsError):
         super().__init__(message)
         self.field = field
         self.message = message
+
+
+class ListingNotFound(ParticipantsError, LookupError):
+    """No such entry on the do-not-contact list."""
+
+
+class ListingKept(ParticipantsError):
+    """A withdrawal's do-not-contact entry stays: the victim asked never to be sourced again."""
+
+    def __init__(self, entry_id: str):
+        super().__init__(f"do-not-contact entry {entry_id} is a withdrawal's: it stays")

@@ -60,6 +60,15 @@ IN_CONTACT = frozenset({Status.APPROACHED, Status.CONSENTED})
 WITHDRAWABLE = frozenset(
     {Status.APPROACHED, Status.CONSENTED, Status.DECLINED, Status.NO_RESPONSE, Status.EXCLUDED}
 )
+# What screening finds out about the victim, kept on the candidate (until they are in contact).
+SCREENED_FACTS = (
+    "themes",
+    "contact_route",
+    "supporter_ref",
+    "support_service_ref",
+    "child",
+    "safeguarding",
+)
 
 
 @dataclass(frozen=True)
@@ -156,21 +165,27 @@ class Candidate:
 
     def apply_screening(self, decision: Decision, now: datetime, *, sourcing: bool) -> None:
         """Take a screening decision. `sourcing`: a new route brought the victim forward again
-        (a case, a nomination, a flag), which may re-open a declined or unanswered approach."""
+        (a case, a nomination, a flag), which may re-open a declined or unanswered approach.
+        A change of the facts alone (route, supporter, support service, themes...) is a
+        history line too: who may see the candidate and how they are reached depend on them."""
         target = self._screened_status(decision, sourcing=sourcing)
-        unchanged = (
+        if target is None:
+            return
+        same_outcome = (
             target is self.status
             and decision.reason_codes == self.reason_codes
             and decision.policy_version == self.policy_version
             and decision.deferred_until == self.deferred_until
         )
-        if target is None:
-            return
-        if self.status not in IN_CONTACT:
-            self._take_facts(decision)
-        if unchanged:
+        changed = self._take_facts(decision) if self.status not in IN_CONTACT else []
+        if same_outcome and not changed:
             return
         before = self.status
+        detail: dict[str, Any] = {}
+        if decision.deferred_until:
+            detail["deferred_until"] = decision.deferred_until.isoformat()
+        if changed:
+            detail["changed"] = changed  # the names only: the values are on the candidate
         self.history.append(
             HistoryEntry(
                 kind="screening",
@@ -179,9 +194,7 @@ class Candidate:
                 to_status=target,
                 reason_codes=decision.reason_codes,
                 policy_version=decision.policy_version,
-                detail={"deferred_until": decision.deferred_until.isoformat()}
-                if decision.deferred_until
-                else {},
+                detail=detail,
             )
         )
         self.status = target
@@ -200,13 +213,12 @@ class Candidate:
             )
             self.events.append(CandidateExcluded(codes, now))
 
-    def _take_facts(self, decision: Decision) -> None:
-        self.themes = decision.themes
-        self.contact_route = decision.contact_route
-        self.supporter_ref = decision.supporter_ref
-        self.support_service_ref = decision.support_service_ref
-        self.child = decision.child
-        self.safeguarding = decision.safeguarding
+    def _take_facts(self, decision: Decision) -> list[str]:
+        """Take what screening found out about the victim; returns the names of what changed."""
+        changed = [f for f in SCREENED_FACTS if getattr(self, f) != getattr(decision, f)]
+        for name in changed:
+            setattr(self, name, getattr(decision, name))
+        return changed
 
     def _screened_status(self, decision: Decision, *, sourcing: bool) -> Status | None:
         """Where screening takes this candidate, or None when it may not move it."""

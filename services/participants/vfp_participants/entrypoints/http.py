@@ -4,11 +4,17 @@ work each. Domain errors are mapped to status codes here, in one place."""
 from collections.abc import Callable
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, FastAPI, HTTPException, Query, Request, status
+from fastapi import APIRouter, Depends, FastAPI, HTTPException, Path, Query, Request, status
 from fastapi.responses import JSONResponse
 
 from vfp_participants.adapters.repository import CandidateFilter
-from vfp_participants.domain.errors import CandidateNotFound, IllegalTransition, RuleViolation
+from vfp_participants.domain.errors import (
+    CandidateNotFound,
+    IllegalTransition,
+    ListingKept,
+    ListingNotFound,
+    RuleViolation,
+)
 from vfp_participants.domain.model import Status
 from vfp_participants.entrypoints.schemas import (
     AcceptedOut,
@@ -27,6 +33,7 @@ from vfp_participants.entrypoints.schemas import (
     SelfReferralContactOut,
     SelfReferralIn,
     SelfReferralOut,
+    StepIn,
     SweepOut,
 )
 from vfp_participants.service_layer import lifecycle, retention, screening
@@ -50,6 +57,12 @@ def add_error_handlers(app: FastAPI) -> None:
             status.HTTP_409_CONFLICT,
         )
 
+    async def listing_not_found(_: Request, error: Exception) -> JSONResponse:
+        return JSONResponse({"detail": "entry not found"}, status.HTTP_404_NOT_FOUND)
+
+    async def listing_kept(_: Request, error: Exception) -> JSONResponse:
+        return JSONResponse({"detail": str(error)}, status.HTTP_409_CONFLICT)
+
     async def rule_violation(_: Request, error: Exception) -> JSONResponse:
         assert isinstance(error, RuleViolation)
         return JSONResponse(
@@ -63,6 +76,8 @@ def add_error_handlers(app: FastAPI) -> None:
 
     app.add_exception_handler(CandidateNotFound, not_found)
     app.add_exception_handler(IllegalTransition, conflict)
+    app.add_exception_handler(ListingNotFound, listing_not_found)
+    app.add_exception_handler(ListingKept, listing_kept)
     app.add_exception_handler(RuleViolation, rule_violation)
 
 
@@ -144,6 +159,7 @@ def router(
                 via=body.via,
                 by_ref=body.by_ref,
                 at=body.approached_at,
+                reason=body.reason,
             )
             await uow.commit()
         return CandidateOut.of(record)
@@ -163,28 +179,42 @@ def router(
                 case_study_team_refs=tuple(body.case_study_team_refs),
                 praise_officer_refs=tuple(body.praise_officer_refs),
                 guardian_consent=body.guardian_consent,
+                reason=body.reason,
             )
             await uow.commit()
         return CandidateOut.of(record)
 
     @step("Record a decline (approached → declined)", "decline")
-    async def decline(participant_ref: str, principal: Principal = coordinator) -> CandidateOut:
+    async def decline(
+        participant_ref: str, body: StepIn | None = None, principal: Principal = coordinator
+    ) -> CandidateOut:
+        reason = body.reason if body else None
         async with units_of_work() as uow:
-            record = await lifecycle.record_decline(uow, services, principal, participant_ref)
+            record = await lifecycle.record_decline(
+                uow, services, principal, participant_ref, reason
+            )
             await uow.commit()
         return CandidateOut.of(record)
 
     @step("Record no response (approached → no_response)", "no-response")
-    async def no_response(participant_ref: str, principal: Principal = coordinator) -> CandidateOut:
+    async def no_response(
+        participant_ref: str, body: StepIn | None = None, principal: Principal = coordinator
+    ) -> CandidateOut:
+        reason = body.reason if body else None
         async with units_of_work() as uow:
-            record = await lifecycle.record_no_response(uow, services, principal, participant_ref)
+            record = await lifecycle.record_no_response(
+                uow, services, principal, participant_ref, reason
+            )
             await uow.commit()
         return CandidateOut.of(record)
 
     @step("Withdraw consent: erases this service's personal data and tells the others", "withdraw")
-    async def withdraw(participant_ref: str, principal: Principal = coordinator) -> CandidateOut:
+    async def withdraw(
+        participant_ref: str, body: StepIn | None = None, principal: Principal = coordinator
+    ) -> CandidateOut:
+        reason = body.reason if body else None
         async with units_of_work() as uow:
-            record = await lifecycle.withdraw(uow, services, principal, participant_ref)
+            record = await lifecycle.withdraw(uow, services, principal, participant_ref, reason)
             await uow.commit()
         return CandidateOut.of(record)
 
@@ -257,6 +287,21 @@ def router(
             )
             await uow.commit()
         return CandidateOut.of(record)
+
+    @api.delete(
+        "/do-not-contact/entries/{entry_id}",
+        tags=["do-not-contact"],
+        summary="Take an entry off the do-not-contact list by its id (a withdrawal's stays: 409)",
+        status_code=status.HTTP_204_NO_CONTENT,
+        responses={404: {}, 409: {"description": "a withdrawal's entry is never taken off"}},
+    )
+    async def remove_do_not_contact_entry(
+        entry_id: Annotated[str, Path(pattern="^[0-9a-f]{64}$")],
+        principal: Principal = coordinator,
+    ) -> None:
+        async with units_of_work() as uow:
+            await lifecycle.remove_do_not_contact_entry(uow, services, principal, entry_id)
+            await uow.commit()
 
     # --- sourcing ------------------------------------------------------------------------------
 

@@ -1,9 +1,16 @@
 """The HTTP API's request and response bodies."""
 
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import Annotated, Any
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationInfo, field_validator
+from pydantic import (
+    AwareDatetime,
+    BaseModel,
+    ConfigDict,
+    Field,
+    ValidationInfo,
+    field_validator,
+)
 
 from vfp_participants.adapters.repository import CandidateRecord
 from vfp_participants.domain.model import ExclusionReason, Status
@@ -17,6 +24,15 @@ from vfp_shared.contracts.vocabulary import (
 )
 
 Ref = Annotated[str, Field(min_length=1, max_length=100, pattern=r"^[A-Za-z0-9._:/-]+$")]
+Reason = Annotated[
+    str | None,
+    Field(
+        default=None,
+        min_length=1,
+        max_length=500,
+        description="why, in the coordinator's words: kept in the audit log only",
+    ),
+]
 
 
 class Body(BaseModel):
@@ -31,7 +47,18 @@ class ApproachIn(Body):
         description="support_worker, officer_in_case, or direct (self-referrals)"
     )
     by_ref: Ref = Field(description="the support worker's or officer's ref who made the approach")
-    approached_at: datetime | None = Field(default=None, description="defaults to now")
+    approached_at: AwareDatetime | None = Field(
+        default=None, description="with its time zone; not in the future; defaults to now"
+    )
+    reason: Reason
+
+    @field_validator("approached_at")
+    @classmethod
+    def not_in_the_future(cls, value: datetime | None) -> datetime | None:
+        # A future approach would hold the victim back from the next one for too long.
+        if value is not None and value > datetime.now(UTC):
+            raise ValueError("an approach cannot be recorded before it happens")
+        return value
 
 
 class ConsentIn(Body):
@@ -42,6 +69,13 @@ class ConsentIn(Body):
     )
     praise_officer_refs: list[Ref] = Field(default=[], description="with praise_to_named_officers")
     guardian_consent: bool = Field(default=False, description="required for a child")
+    reason: Reason
+
+
+class StepIn(Body):
+    """The optional body of a decline, no response or withdrawal."""
+
+    reason: Reason
 
 
 class ExcludeIn(Body):
@@ -202,6 +236,9 @@ class SelfReferralOut(BaseModel):
 
 
 class DoNotContactEntryOut(BaseModel):
+    entry_id: str = Field(
+        validation_alias="digest", description="for DELETE /do-not-contact/entries/{entry_id}"
+    )
     participant_ref: str | None
     reason_code: str
     added_by: str

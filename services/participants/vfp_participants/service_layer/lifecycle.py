@@ -10,10 +10,10 @@ import sqlalchemy as sa
 
 from vfp_participants.adapters.repository import CandidateFilter, CandidateRecord
 from vfp_participants.adapters.tables import audit, self_referrals
-from vfp_participants.domain.errors import CandidateNotFound
+from vfp_participants.domain.errors import CandidateNotFound, ListingKept, ListingNotFound
 from vfp_participants.domain.model import ExclusionReason
 from vfp_participants.service_layer.screening import read_self_referral, rescreen
-from vfp_participants.service_layer.unit import Services, store
+from vfp_participants.service_layer.unit import Services, lock_victim, store
 from vfp_shared.audit import record as audit_record
 from vfp_shared.audit import record_many
 from vfp_shared.auth import Principal, Role
@@ -21,6 +21,8 @@ from vfp_shared.contracts.vocabulary import ConsentScope, ContactRoute, Particip
 from vfp_shared.storage.unit_of_work import UnitOfWork
 
 COORDINATION = (Role.COORDINATOR, Role.PANEL_LEAD)
+# The do-not-contact reason of a withdrawal: that entry is never taken off the list.
+WITHDRAWAL_LISTING = "consent_withdrawn"
 
 
 def may_see(principal: Principal, record: CandidateRecord) -> bool:
@@ -41,6 +43,14 @@ async def _load(
     if record is None or not may_see(principal, record):
         raise CandidateNotFound(participant_ref)
     return record
+
+
+async def _lock_victim_of(uow: UnitOfWork, services: Services, participant_ref: str) -> None:
+    """The victim's lock, taken before the candidate's row lock (the order sourcing takes them
+    in), for a change that must not interleave with the victim's sourcing."""
+    found = await services.repository(uow).get(participant_ref, lock=False)
+    if found is not None and found.sourcing.victim_ref is not None:
+        await lock_victim(uow, services, found.sourcing.victim_ref)
 
 
 # --- reading ---------------------------------------------------------------------------------
@@ -92,10 +102,11 @@ async def record_approach(
     via: ContactRoute,
     by_ref: str,
     at: datetime | None,
+    reason: str | None = None,
 ) -> CandidateRecord:
     record = await _load(uow, services, principal, participant_ref)
     record.candidate.record_approach(via, by_ref, at or services.clock())
-    await store(uow, services, record, actor=principal, why="approach recorded")
+    await store(uow, services, record, actor=principal, why="approach recorded", reason=reason)
     return record
 
 
@@ -110,6 +121,7 @@ async def record_consent(
     case_study_team_refs: tuple[str, ...],
     praise_officer_refs: tuple[str, ...],
     guardian_consent: bool,
+    reason: str | None = None,
 ) -> CandidateRecord:
     record = await _load(uow, services, principal, participant_ref)
     record.candidate.record_consent(
@@ -120,25 +132,34 @@ async def record_consent(
         guardian_consent=guardian_consent,
         at=services.clock(),
     )
-    await store(uow, services, record, actor=principal, why="consent recorded")
+    await store(uow, services, record, actor=principal, why="consent recorded", reason=reason)
     return record
 
 
 async def record_decline(
-    uow: UnitOfWork, services: Services, principal: Principal, participant_ref: str
+    uow: UnitOfWork,
+    services: Services,
+    principal: Principal,
+    participant_ref: str,
+    reason: str | None = None,
 ) -> CandidateRecord:
     record = await _load(uow, services, principal, participant_ref)
     record.candidate.record_decline(services.clock())
-    await store(uow, services, record, actor=principal, why="decline recorded")
+    await store(uow, services, record, actor=principal, why="decline recorded", reason=reason)
     return record
 
 
 async def record_no_response(
-    uow: UnitOfWork, services: Services, principal: Principal, participant_ref: str
+    uow: UnitOfWork,
+    services: Services,
+    principal: Principal,
+    participant_ref: str,
+    reason: str | None = None,
 ) -> CandidateRecord:
     record = await _load(uow, services, principal, participant_ref)
     record.candidate.record_no_response(services.clock())
-    await store(uow, services, record, actor=principal, why="no response recorded")
+    why = "no response recorded"
+    await store(uow, services, record, actor=principal, why=why, reason=reason)
     return record
 
 
@@ -156,11 +177,16 @@ async def exclude(
 
 
 async def withdraw(
-    uow: UnitOfWork, services: Services, principal: Principal, participant_ref: str
+    uow: UnitOfWork,
+    services: Services,
+    principal: Principal,
+    participant_ref: str,
+    reason: str | None = None,
 ) -> CandidateRecord:
     """Consent withdrawn: erase what this service holds about the victim (the sealed name and
     contact details with their key, the victim's cases and refs), keep them from being sourced
     again, and tell the other services to erase theirs (consent-withdrawn)."""
+    await _lock_victim_of(uow, services, participant_ref)
     record = await _load(uow, services, principal, participant_ref)
     now = services.clock()
     record.candidate.withdraw(now)
@@ -169,7 +195,7 @@ async def withdraw(
     await listing.add(
         listing.key_of(participant_ref, record.sourcing.victim_ref),
         None,
-        "consent_withdrawn",
+        WITHDRAWAL_LISTING,
         principal.subject,
         now,
     )
@@ -178,7 +204,8 @@ async def withdraw(
         sa.delete(self_referrals).where(self_referrals.c.participant_ref == participant_ref)
     )
     await repository.forget_victim(record)
-    await store(uow, services, record, actor=principal, why="consent withdrawn: erasure")
+    why = "consent withdrawn: erasure"
+    await store(uow, services, record, actor=principal, why=why, reason=reason)
     await audit_record(uow.session, audit, principal, "erase", participant_ref, "consent withdrawn")
     return record
 
@@ -223,10 +250,12 @@ async def add_to_do_not_contact(
     listing = repository.do_not_contact
     record: CandidateRecord | None
     if participant_ref is not None:
+        await _lock_victim_of(uow, services, participant_ref)
         record = await _load(uow, services, principal, participant_ref)
         victim_ref = record.sourcing.victim_ref
     else:
         assert victim_ref is not None
+        await lock_victim(uow, services, victim_ref)
         found = await repository.for_victim_or_case(victim_ref, None)
         record = found[0] if found else None
     ref = record.candidate.participant_ref if record else None
@@ -247,12 +276,43 @@ async def remove_from_do_not_contact(
 ) -> CandidateRecord:
     record = await _load(uow, services, principal, participant_ref)
     listing = services.repository(uow).do_not_contact
-    if not await listing.remove(listing.key_of(participant_ref, record.sourcing.victim_ref)):
-        raise CandidateNotFound(participant_ref)
-    await audit_record(
-        uow.session, audit, principal, "do_not_contact:remove", participant_ref, "removed"
-    )
+    try:
+        digest = listing.key_of(participant_ref, record.sourcing.victim_ref)
+        await _take_off(uow, services, principal, digest)
+    except ListingNotFound:
+        raise CandidateNotFound(participant_ref) from None
     await rescreen(
         uow, services, record, why="do-not-contact removed", sourcing=False, actor=principal
     )
     return record
+
+
+async def remove_do_not_contact_entry(
+    uow: UnitOfWork, services: Services, principal: Principal, entry_id: str
+) -> None:
+    """Take an entry off the list by its id (its digest), e.g. one listed by victim ref; its
+    candidate, if it has one, is screened again."""
+    participant_ref = await _take_off(uow, services, principal, entry_id)
+    record = await services.repository(uow).get(participant_ref) if participant_ref else None
+    if record is not None:
+        await rescreen(
+            uow, services, record, why="do-not-contact removed", sourcing=False, actor=principal
+        )
+
+
+async def _take_off(
+    uow: UnitOfWork, services: Services, principal: Principal, digest: str
+) -> str | None:
+    """Delete the entry and audit it; returns its participant ref. A withdrawal's entry stays:
+    the victim asked to be forgotten and never sourced again."""
+    listing = services.repository(uow).do_not_contact
+    entry = await listing.entry(digest)
+    if entry is None:
+        raise ListingNotFound(digest)
+    if entry.reason_code == WITHDRAWAL_LISTING:
+        raise ListingKept(digest)
+    await listing.remove(digest)
+    participant_ref: str | None = entry.participant_ref
+    subject = participant_ref or f"do-not-contact:{digest}"
+    await audit_record(uow.session, audit, principal, "do_not_contact:remove", subject, "removed")
+    return participant_ref

@@ -17,7 +17,13 @@ from vfp_participants.service_layer.commands import (
     RecordComplaint,
     SelfRefer,
 )
-from vfp_participants.service_layer.unit import Actor, Services, store, write_audit
+from vfp_participants.service_layer.unit import (
+    Actor,
+    Services,
+    lock_victim,
+    store,
+    write_audit,
+)
 from vfp_shared.contracts.vocabulary import AgeBand, CandidateSource
 from vfp_shared.storage.unit_of_work import UnitOfWork
 
@@ -49,11 +55,11 @@ async def rescreen(
 async def _victim_is_listed_without_candidate(
     uow: UnitOfWork, services: Services, victim_ref: str
 ) -> bool:
-    """A victim on the do-not-contact list (or who withdrew) is not sourced again."""
+    """A victim on the do-not-contact list (or who withdrew) is not sourced again. Asked under
+    the victim's lock (held to the end), so a withdrawal cannot commit before the sourcing."""
+    digest = await lock_victim(uow, services, victim_ref)
     repository = services.repository(uow)
-    listed = await repository.do_not_contact.contains(
-        repository.do_not_contact.digest("victim", victim_ref)
-    )
+    listed = await repository.do_not_contact.contains(digest)
     return listed and not await repository.for_victim_or_case(victim_ref, None)
 
 
@@ -64,35 +70,40 @@ async def _source_victim(
     source: CandidateSource,
     *,
     case_ref: str | None,
+    new_route: bool,
     why: str,
     actor: Actor,
     listed: dict[str, bool] | None = None,
     batched: bool = False,
 ) -> list[CandidateRecord]:
+    """Upsert the victim's candidate and screen it (and self-referrers claiming `case_ref`).
+    Only a route new to the victim (`new_route`: a new case; or a source they did not have)
+    may bring a declined or unanswered candidate forward again: a re-sent event must not."""
     repository = services.repository(uow)
-    records = await repository.ensure_for_victim_or_case(victim_ref, source, case_ref)
-    for record in records:
+    found = await repository.ensure_for_victim_or_case(victim_ref, source, case_ref)
+    for record, new_source in found:
         await rescreen(
             uow,
             services,
             record,
             why=why,
-            sourcing=True,
+            sourcing=new_route or new_source,
             actor=actor,
             listed=listed,
             batched=batched,
         )
-    return records
+    return [record for record, _ in found]
 
 
 async def record_case_closure(
     uow: UnitOfWork, services: Services, cmd: RecordCaseClosure, *, batched: bool = False
 ) -> None:
     """A victim on the do-not-contact list (or who withdrew) without a candidate is not sourced
-    again (nor is the closure recorded): checked and recorded in one statement."""
+    again (nor is the closure recorded): checked and recorded in one statement, under the
+    victim's lock."""
+    digest = await lock_victim(uow, services, cmd.victim_ref)
     repository = services.repository(uow)
-    digest = repository.do_not_contact.digest("victim", cmd.victim_ref)
-    listed, has_candidate = await repository.record_closure_unless_listed(
+    closure = await repository.record_closure_unless_listed(
         {
             "case_ref": cmd.case_ref,
             "victim_ref": cmd.victim_ref,
@@ -107,7 +118,7 @@ async def record_case_closure(
         },
         digest,
     )
-    if listed and not has_candidate:
+    if closure.listed and not closure.has_candidate:
         return
     await _source_victim(
         uow,
@@ -115,9 +126,10 @@ async def record_case_closure(
         cmd.victim_ref,
         CandidateSource.FORCE_CASE,
         case_ref=cmd.case_ref,
+        new_route=closure.new_case,
         why="force.case-closed",
         actor=SYSTEM,
-        listed={digest: listed},
+        listed={digest: closure.listed},
         batched=batched,
     )
 
@@ -176,18 +188,20 @@ async def nominate_client(
             by = f"support.client-nominated by {cmd.service_ref}"
             await write_audit(uow, actor, "nomination:ignored", ref, by, batched=batched)
             return record
-    await repository.ensure_for_victim(cmd.victim_ref, CandidateSource.SUPPORT_NOMINATION)
+    new_source = await repository.ensure_for_victim(
+        cmd.victim_ref, CandidateSource.SUPPORT_NOMINATION
+    )
     await repository.record_nomination(
         cmd.victim_ref, cmd.service_ref, cmd.support_worker_ref, cmd.age_band is AgeBand.CHILD
     )
-    if cmd.case_ref is not None:
-        await repository.link_case(cmd.case_ref, cmd.victim_ref)
+    new_case = cmd.case_ref is not None and await repository.link_case(cmd.case_ref, cmd.victim_ref)
     records = await _source_victim(
         uow,
         services,
         cmd.victim_ref,
         CandidateSource.SUPPORT_NOMINATION,
         case_ref=None,
+        new_route=new_source or new_case,
         why="support.client-nominated",
         actor=actor,
         batched=batched,
@@ -207,13 +221,14 @@ async def flag_victim(
     victim is screened. Who flagged (and their team) goes in the audit log."""
     if await _victim_is_listed_without_candidate(uow, services, cmd.victim_ref):
         return None
-    await services.repository(uow).link_case(cmd.case_ref, cmd.victim_ref)
+    new_case = await services.repository(uow).link_case(cmd.case_ref, cmd.victim_ref)
     records = await _source_victim(
         uow,
         services,
         cmd.victim_ref,
         CandidateSource.STAFF_FLAG,
         case_ref=None,
+        new_route=new_case,
         why="staff.victim-flagged",
         actor=actor,
         batched=batched,

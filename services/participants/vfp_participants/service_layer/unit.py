@@ -39,6 +39,16 @@ class Services:
         )
 
 
+async def lock_victim(uow: UnitOfWork, services: Services, victim_ref: str) -> str:
+    """Hold the victim's lock until the unit of work ends, so what sources a victim and their
+    withdrawal run one after another (a withdrawal committing meanwhile would let a waiting
+    upsert create a fresh candidate for the withdrawn victim). Take it before any candidate
+    row lock. Keyed by the victim's do-not-contact digest, never the ref; returns the digest."""
+    digest = services.repository(uow).do_not_contact.digest("victim", victim_ref)
+    await uow.lock(f"victim:{digest}")
+    return digest
+
+
 # One statement object, so staged audit lines of a whole batch go in one executemany.
 AUDIT_INSERT = audit.insert()
 
@@ -62,11 +72,14 @@ async def store(
     *,
     actor: Actor,
     why: str,
+    reason: str | None = None,
     batched: bool = False,
 ) -> None:
     """Save the candidate, audit each change, and queue its events (all in the caller's
-    transaction, so they commit or vanish together). `batched`: in a consumer's batch, where
-    history and audit lines are staged to be written at commit."""
+    transaction, so they commit or vanish together). `reason`: a coordinator's own words,
+    added to the audit lines' why only (free text: never in the history, events or logs).
+    `batched`: in a consumer's batch, where history and audit lines are staged to be written
+    at commit."""
     repository = services.repository(uow)
     candidate = record.candidate
     journey = await _journey_of(uow, record) if candidate.events else None
@@ -75,13 +88,14 @@ async def store(
     written = await repository.save(
         record, trigger=why, journey=starts_here, stage=uow.stage if batched else None
     )
+    audited_why = why if reason is None else f"{why}: {reason}"
     for entry in written:
         await write_audit(
             uow,
             actor,
             f"{entry.kind}:{entry.from_status.value}->{entry.to_status.value}",
             candidate.participant_ref,
-            why,
+            audited_why,
             batched=batched,
         )
     if candidate.events:

@@ -1,13 +1,16 @@
 """GOV.UK Notify email, through the official client (blocking: run in a worker thread)."""
 
 import asyncio
+import logging
 
-from notifications_python_client.errors import APIError
+from notifications_python_client.errors import APIError, InvalidResponse
 from notifications_python_client.notifications import NotificationsAPIClient
 
 from vfp_notifications.adapters.channels import Outgoing
 from vfp_notifications.adapters.channels.http_status import check_status
 from vfp_notifications.domain.model import TransientFailure
+
+log = logging.getLogger(__name__)
 
 
 class NotifySender:
@@ -38,6 +41,14 @@ class NotifySender:
                 reference=outgoing.notification_ref,
             )
         except APIError as error:
+            if isinstance(error, InvalidResponse) and 200 <= error.status_code < 300:
+                # Notify took the message; only its reply is unreadable. Trying again would
+                # send it twice.
+                log.warning(
+                    "Notify accepted a message but its reply was unreadable",
+                    extra={"notification_ref": outgoing.notification_ref},
+                )
+                return
             check_status(error.status_code, "notify")
             raise TransientFailure("notify_no_status") from None
         except OSError as error:

@@ -33,7 +33,12 @@ class SmtpSender:
         self._timeout = timeout_s
 
     async def send(self, outgoing: Outgoing) -> None:
-        await asyncio.to_thread(self._send, self.message(outgoing))
+        try:
+            message = self.message(outgoing)
+        except ValueError:
+            # E.g. a line break in a header: the same message would fail the same way again.
+            raise PermanentFailure("smtp_invalid_message") from None
+        await asyncio.to_thread(self._send, message)
 
     def message(self, outgoing: Outgoing) -> EmailMessage:
         message = EmailMessage(policy=MAIL_POLICY)
