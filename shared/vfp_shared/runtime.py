@@ -18,7 +18,7 @@ from faststream.kafka.opentelemetry import KafkaTelemetryMiddleware
 from faststream.specification import AsyncAPI
 from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 
-from vfp_shared.bus.consumer import BatchConsumer, EventHandler
+from vfp_shared.bus.consumer import BatchConsumer, EventHandler, LockKeys
 from vfp_shared.bus.relay import OutboxRelay, kafka_producer
 from vfp_shared.contracts.base import Contract
 from vfp_shared.settings import PlatformSettings
@@ -44,6 +44,7 @@ class ServiceRuntime:
         handlers: Mapping[str, EventHandler],
         outgoing: Sequence[type[Contract]],
         group: str | None = None,
+        lock_keys: Mapping[str, LockKeys] | None = None,
     ):
         self.name = name
         self.description = description
@@ -67,6 +68,7 @@ class ServiceRuntime:
             units_of_work=self.units_of_work,
             settings=settings,
             group=group,
+            lock_keys=lock_keys,
         )
         if handlers:
             self.consumer.subscribe(self.broker)

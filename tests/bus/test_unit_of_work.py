@@ -1,6 +1,10 @@
 """The unit of work on the real PostgreSQL: all of a batch's effects commit together or not."""
 
+import asyncio
+from typing import Any
 from uuid import uuid4
+
+from sqlalchemy import event
 
 from tests.bus.test_outbox import unsent, upstream
 from vfp_shared.settings import PlatformSettings
@@ -26,8 +30,6 @@ async def test_an_event_claimed_in_a_rolled_back_unit_of_work_is_claimable_again
 async def test_units_of_work_locking_the_same_key_run_one_after_the_other(
     platform_settings: PlatformSettings,
 ) -> None:
-    import asyncio
-
     service = await upstream(platform_settings)
     async with service.units_of_work() as first:
         await first.lock("participant:p-1")
@@ -44,4 +46,37 @@ async def test_units_of_work_locking_the_same_key_run_one_after_the_other(
         await first.commit()
     await asyncio.wait_for(waiting, 5)
     assert second_done.is_set()
+    await service.engine.dispose()
+
+
+async def test_lock_many_takes_every_key_in_one_go_and_a_held_key_again_costs_nothing(
+    platform_settings: PlatformSettings,
+) -> None:
+    service = await upstream(platform_settings)
+    statements: list[str] = []
+
+    def count(*args: Any) -> None:
+        statements.append(args[2])  # (conn, cursor, statement, ...)
+
+    engine = service.engine.sync_engine
+    async with service.units_of_work() as first:
+        await first.lock_many(["participant:p-2", "participant:p-3"])
+        event.listen(engine, "before_cursor_execute", count)
+        try:
+            await first.lock("participant:p-3")  # held already: no round trip
+        finally:
+            event.remove(engine, "before_cursor_execute", count)
+        assert statements == []
+        second_done = asyncio.Event()
+
+        async def second() -> None:
+            async with service.units_of_work() as uow:
+                await uow.lock_many(["participant:p-1", "participant:p-3"])
+                second_done.set()
+
+        waiting = asyncio.create_task(second())
+        await asyncio.sleep(0.3)
+        assert not second_done.is_set()  # p-3 is held until the first one ends
+        await first.commit()
+    await asyncio.wait_for(waiting, 5)
     await service.engine.dispose()

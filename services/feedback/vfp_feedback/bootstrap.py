@@ -100,6 +100,7 @@ def build(settings: FeedbackSettings | None = None, *, clock: Clock = utc_now) -
         tables=tables.BUS,
         migrations_dir=MIGRATIONS,
         handlers=events.handlers(ctx),
+        lock_keys=events.lock_keys(),
         outgoing=[
             ThemeRecurringV1,
             CaseStudySharedV1,

@@ -22,7 +22,7 @@ from vfp_notifications.adapters.rendering import Renderer
 from vfp_notifications.adapters.tables import BUS, subject_keys
 from vfp_notifications.domain.model import Channel
 from vfp_notifications.domain.policy import QuietHours
-from vfp_notifications.entrypoints.events import event_handlers
+from vfp_notifications.entrypoints.events import event_handlers, lock_keys
 from vfp_notifications.entrypoints.http import add_error_handlers, routers
 from vfp_notifications.service_layer.dispatcher import Dispatcher, DispatchPolicy
 from vfp_notifications.service_layer.handlers import utc_now
@@ -144,6 +144,7 @@ def build(
         tables=BUS,
         migrations_dir=MIGRATIONS,
         handlers=event_handlers(directory_for, enabled, clock),
+        lock_keys=lock_keys(),
         outgoing=[NotificationSentV1, DeliveryFailedV1],
         group=group,
     )

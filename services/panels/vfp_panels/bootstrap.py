@@ -9,7 +9,7 @@ from fastapi import FastAPI
 
 from vfp_panels.adapters.outgoing import OUTGOING
 from vfp_panels.adapters.tables import BUS
-from vfp_panels.entrypoints.events import event_handlers
+from vfp_panels.entrypoints.events import event_handlers, lock_keys
 from vfp_panels.entrypoints.http import install_error_handlers, panels_router
 from vfp_panels.settings import PanelsSettings
 from vfp_shared.auth import TokenVerifier
@@ -51,6 +51,7 @@ def build_runtime(
         tables=BUS,
         migrations_dir=MIGRATIONS,
         handlers=event_handlers(panels_settings.policy(), clock),
+        lock_keys=lock_keys(),
         outgoing=OUTGOING,
     )
 

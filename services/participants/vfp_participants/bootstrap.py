@@ -15,7 +15,7 @@ from fastapi import FastAPI
 from vfp_participants.adapters.outgoing import OUTGOING
 from vfp_participants.adapters.tables import BUS, subject_keys
 from vfp_participants.domain.screening import ScreeningPolicy
-from vfp_participants.entrypoints.events import event_handlers
+from vfp_participants.entrypoints.events import event_handlers, lock_keys
 from vfp_participants.entrypoints.http import add_error_handlers, router
 from vfp_participants.service_layer.retention import SweepResult, sweep_and_purge
 from vfp_participants.service_layer.unit import Services
@@ -108,6 +108,7 @@ def build(
         tables=BUS,
         migrations_dir=Path(__file__).parent / "migrations",
         handlers=event_handlers(services),
+        lock_keys=lock_keys(services),
         outgoing=list(OUTGOING),
         group=group,
     )

@@ -9,9 +9,10 @@ Losing the database is not the event's fault: that is retried until the database
 
 import asyncio
 import logging
-from collections.abc import Awaitable, Callable, Mapping, Sequence
+from collections.abc import Awaitable, Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any, TypeAlias
+from uuid import UUID
 
 from aiokafka import ConsumerRecord
 from faststream import AckPolicy
@@ -36,6 +37,9 @@ log = logging.getLogger(__name__)
 
 Record: TypeAlias = "ConsumerRecord[bytes, bytes]"
 EventHandler = Callable[[UnitOfWork, Envelope[Any]], Awaitable[None]]
+# The lock keys (see UnitOfWork.lock) an event's handler will take: the consumer takes those of
+# a whole batch in one round trip before the handlers run, so theirs cost nothing.
+LockKeys = Callable[[Envelope[Any]], Iterable[str]]
 
 
 @dataclass(frozen=True)
@@ -71,10 +75,12 @@ class BatchConsumer:
         units_of_work: UnitOfWorkFactory,
         settings: PlatformSettings,
         group: str | None = None,
+        lock_keys: Mapping[str, LockKeys] | None = None,
     ):
         self.service = service
         self.group = group or service
         self.handlers = dict(handlers)
+        self.lock_keys = dict(lock_keys or {})
         self._uows = units_of_work
         self._settings = settings
         self._dead_letters: DeadLetters | None = None
@@ -161,6 +167,7 @@ class BatchConsumer:
         applied: list[_Decoded] = []
         async with self._uows() as uow:
             unseen = await uow.claim([(d.envelope.id, d.record.topic) for d in batch])
+            await uow.lock_many(self._keys_to_lock(batch, unseen))
             for item in batch:
                 if item.envelope.id not in unseen:  # handled before, or twice in this batch
                     EVENTS_DUPLICATE.labels(self.service).inc()
@@ -177,6 +184,14 @@ class BatchConsumer:
             await uow.commit()
         for item in applied:
             EVENTS_HANDLED.labels(self.service, item.record.topic).inc()
+
+    def _keys_to_lock(self, batch: list[_Decoded], unseen: set[UUID]) -> list[str]:
+        keys: list[str] = []
+        for item in batch:
+            keys_of = self.lock_keys.get(item.record.topic)
+            if keys_of is not None and item.envelope.id in unseen:
+                keys.extend(keys_of(item.envelope))
+        return keys
 
     async def _dead_letter(self, record: Record, error: BaseException) -> None:
         assert self._dead_letters is not None, "subscribe() wires the dead letters"

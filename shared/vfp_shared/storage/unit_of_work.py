@@ -3,7 +3,7 @@ outgoing events (outbox rows) commit together, or not at all."""
 
 import json
 import zlib
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from types import TracebackType
 from typing import Any, Self
 from uuid import UUID
@@ -19,6 +19,12 @@ from vfp_shared.storage.bus_tables import OUTBOX_SLOTS, BusTables
 from vfp_shared.telemetry import current_traceparent
 
 
+def participant_lock(participant_ref: str) -> str:
+    """The `UnitOfWork.lock` key of one victim: every change about them takes it, so their
+    consent, withdrawal and the writes checked against them apply one after another."""
+    return f"participant:{participant_ref}"
+
+
 class UnitOfWork:
     """``async with uow_factory() as uow: ...; await uow.commit()`` — leaving without a commit
     rolls everything back, so nothing is half-applied and nothing is published."""
@@ -31,12 +37,14 @@ class UnitOfWork:
         self._source = source
         self._outgoing: list[Envelope[Contract]] = []
         self._staged: dict[Executable, list[dict[str, Any]]] = {}
+        self._held: set[str] = set()
 
     async def __aenter__(self) -> Self:
         self.session = self._sessions()
         await self.session.begin()
         self._outgoing = []
         self._staged = {}
+        self._held = set()
         return self
 
     async def __aexit__(
@@ -65,10 +73,22 @@ class UnitOfWork:
         """Hold a lock on `key` until this unit of work ends: transactions that lock the same key
         (in this service) run one after another. E.g. a victim's consent and withdrawal, which
         travel on different topics and may be applied at once by two instances."""
+        await self.lock_many([key])
+
+    async def lock_many(self, keys: Iterable[str]) -> None:
+        """`lock` for several keys in one round trip, in sorted order (so two units of work
+        locking overlapping keys cannot deadlock on them). A key held already costs nothing."""
+        wanted = sorted({f"{self._tables.schema}:{key}" for key in keys} - self._held)
+        if not wanted:
+            return
+        # unnest yields the sorted array in order, so the locks are taken in that order.
         await self.session.execute(
-            sa.text("SELECT pg_advisory_xact_lock(hashtext(:key))"),
-            {"key": f"{self._tables.schema}:{key}"},
+            sa.text(
+                "SELECT pg_advisory_xact_lock(hashtext(k)) FROM unnest(CAST(:keys AS text[])) k"
+            ),
+            {"keys": wanted},
         )
+        self._held.update(wanted)
 
     async def claim(self, events: Sequence[tuple[UUID, str]]) -> set[UUID]:
         """Inbox: which of these events have not been handled before."""

@@ -11,14 +11,14 @@ from vfp_feedback.domain.consent import Consent
 from vfp_feedback.service_layer.context import Context
 from vfp_shared.audit import record
 from vfp_shared.contracts import ConsentGivenV1
-from vfp_shared.storage.unit_of_work import UnitOfWork
+from vfp_shared.storage.unit_of_work import UnitOfWork, participant_lock
 
 
 async def lock_participant(uow: UnitOfWork, participant_ref: str) -> None:
     """Hold the victim's lock until the unit of work ends. Their consent, their withdrawal and
     every write of their words take it first, so they run one after another: nothing checked
     against a consent lands after the erasure."""
-    await uow.lock(f"participant:{participant_ref}")
+    await uow.lock(participant_lock(participant_ref))
 
 
 async def consent_given(uow: UnitOfWork, ctx: Context, event: ConsentGivenV1) -> None:

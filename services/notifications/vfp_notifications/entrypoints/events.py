@@ -7,10 +7,11 @@ from typing import Any
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from vfp_notifications.adapters.directory import Directory
+from vfp_notifications.domain import routing
 from vfp_notifications.domain.model import Channel
 from vfp_notifications.service_layer import handlers
 from vfp_notifications.service_layer.lookups import Lookups, LookupsPerBatch
-from vfp_shared.bus.consumer import EventHandler
+from vfp_shared.bus.consumer import EventHandler, LockKeys
 from vfp_shared.contracts import (
     ActionCompletedV1,
     ActionRaisedV1,
@@ -26,7 +27,7 @@ from vfp_shared.contracts import (
     RecognitionAwardedV1,
 )
 from vfp_shared.envelope import Envelope
-from vfp_shared.storage.unit_of_work import UnitOfWork
+from vfp_shared.storage.unit_of_work import UnitOfWork, participant_lock
 
 # The events someone must hear about; routing.route says who.
 ROUTED = (
@@ -69,4 +70,20 @@ def event_handlers(
         ConsentGivenV1.TOPIC: on_consent_given,
         ConsentWithdrawnV1.TOPIC: on_consent_withdrawn,
         CandidateExcludedV1.TOPIC: on_candidate_excluded,
+    }
+
+
+def lock_keys() -> dict[str, LockKeys]:
+    """The victims each handler locks, for the consumer to lock a whole batch's at once."""
+
+    def named(event: Envelope[Any]) -> list[str]:
+        return [participant_lock(ref) for ref in routing.victims_named(event.data)]
+
+    def subject(event: Envelope[Any]) -> list[str]:
+        return [participant_lock(event.data.participant_ref)]
+
+    return {
+        **{contract.TOPIC: named for contract in ROUTED},
+        ConsentWithdrawnV1.TOPIC: subject,
+        CandidateExcludedV1.TOPIC: subject,
     }

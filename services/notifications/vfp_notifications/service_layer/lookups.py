@@ -10,7 +10,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from vfp_notifications.adapters import participants
 from vfp_notifications.adapters.directory import Directory
 from vfp_notifications.domain.model import DirectoryEntry, SupporterLink
-from vfp_shared.storage.unit_of_work import UnitOfWork
+from vfp_shared.storage.unit_of_work import UnitOfWork, participant_lock
 
 
 class Lookups:
@@ -39,8 +39,9 @@ class Lookups:
     async def lock_participants(self, uow: UnitOfWork, refs: Collection[str]) -> None:
         """Hold these victims' locks until the batch commits, each taken once per batch and in
         sorted order. A link read before its lock may be stale, so it is read again."""
-        for ref in sorted(set(refs) - self._locked):
-            await uow.lock(f"participant:{ref}")
+        fresh = set(refs) - self._locked
+        await uow.lock_many(participant_lock(ref) for ref in fresh)
+        for ref in fresh:
             self._locked.add(ref)
             self._links.pop(ref, None)
 

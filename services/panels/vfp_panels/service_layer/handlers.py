@@ -39,7 +39,7 @@ from vfp_shared.audit import record, record_many
 from vfp_shared.auth import Principal, Role
 from vfp_shared.contracts.panels.vocabulary import InviteeKind
 from vfp_shared.contracts.vocabulary import FocusTheme, ParticipationMode
-from vfp_shared.storage.unit_of_work import UnitOfWork
+from vfp_shared.storage.unit_of_work import UnitOfWork, participant_lock
 
 SYSTEM = "system"
 PLANNING = "panel planning"
@@ -82,8 +82,7 @@ async def _lock_victims(uow: UnitOfWork, participant_refs: Iterable[str]) -> Non
     different topics, and an invitation or agenda read from the pool meanwhile could outlive
     an erasure. Sorted, and before any panel row is locked (as the event handlers do), so no
     two transactions deadlock."""
-    for ref in sorted(set(participant_refs)):
-        await uow.lock(f"participant:{ref}")
+    await uow.lock_many(participant_lock(ref) for ref in participant_refs)
 
 
 async def _panel(uow: UnitOfWork, panel_ref: str, actor: Principal) -> Panel:

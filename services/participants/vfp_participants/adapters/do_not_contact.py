@@ -14,13 +14,18 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from vfp_participants.adapters.tables import do_not_contact
 
 
+def digest(key: bytes, kind: str, ref: str) -> str:
+    """A keyed digest of a victim's ref: what the list (and a victim's lock) is keyed by."""
+    return hmac.new(key, f"{kind}:{ref}".encode(), hashlib.sha256).hexdigest()
+
+
 class DoNotContactList:
     def __init__(self, session: AsyncSession, key: bytes):
         self._session = session
         self._key = key
 
     def digest(self, kind: str, ref: str) -> str:
-        return hmac.new(self._key, f"{kind}:{ref}".encode(), hashlib.sha256).hexdigest()
+        return digest(self._key, kind, ref)
 
     def key_of(self, participant_ref: str, victim_ref: str | None) -> str:
         """A force victim is listed by their victim ref (it survives erasure); a self-referrer

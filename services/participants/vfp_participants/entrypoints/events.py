@@ -13,7 +13,7 @@ from vfp_participants.service_layer.commands import (
     RecordComplaint,
 )
 from vfp_participants.service_layer.unit import Services
-from vfp_shared.bus.consumer import EventHandler
+from vfp_shared.bus.consumer import EventHandler, LockKeys
 from vfp_shared.contracts import (
     CaseClosedV1,
     CaseReopenedV1,
@@ -109,3 +109,15 @@ def event_handlers(services: Services) -> dict[str, EventHandler]:
         ClientNominatedV1.TOPIC: on_client_nominated,
         VictimFlaggedV1.TOPIC: on_victim_flagged,
     }
+
+
+def lock_keys(services: Services) -> dict[str, LockKeys]:
+    """What sources a victim locks them (see lock_victim): the consumer locks a whole batch's
+    victims in one round trip, so the hot path pays no statement per event for it."""
+
+    def victim(event: Envelope[Any]) -> list[str]:
+        return [services.victim_lock(event.data.victim_ref)]
+
+    return dict.fromkeys(
+        (CaseClosedV1.TOPIC, ClientNominatedV1.TOPIC, VictimFlaggedV1.TOPIC), victim
+    )

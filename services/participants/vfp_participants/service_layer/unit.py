@@ -9,7 +9,7 @@ from typing import TypeAlias
 import sqlalchemy as sa
 from opentelemetry.trace import SpanKind
 
-from vfp_participants.adapters.do_not_contact import DoNotContactList
+from vfp_participants.adapters.do_not_contact import DoNotContactList, digest
 from vfp_participants.adapters.outgoing import contract_for
 from vfp_participants.adapters.repository import CandidateRecord, CandidateRepository
 from vfp_participants.adapters.tables import audit, candidates
@@ -33,6 +33,10 @@ class Services:
     # Final candidates unchanged for this long are erased (service_layer/retention.py).
     retention_days: int = 730
 
+    def victim_lock(self, victim_ref: str) -> str:
+        """The `UnitOfWork.lock` key of a force victim: by their digest, never the ref."""
+        return f"victim:{digest(self.do_not_contact_key, 'victim', victim_ref)}"
+
     def repository(self, uow: UnitOfWork) -> CandidateRepository:
         return CandidateRepository(
             uow.session, DoNotContactList(uow.session, self.do_not_contact_key)
@@ -44,9 +48,8 @@ async def lock_victim(uow: UnitOfWork, services: Services, victim_ref: str) -> s
     withdrawal run one after another (a withdrawal committing meanwhile would let a waiting
     upsert create a fresh candidate for the withdrawn victim). Take it before any candidate
     row lock. Keyed by the victim's do-not-contact digest, never the ref; returns the digest."""
-    digest = services.repository(uow).do_not_contact.digest("victim", victim_ref)
-    await uow.lock(f"victim:{digest}")
-    return digest
+    await uow.lock(services.victim_lock(victim_ref))
+    return digest(services.do_not_contact_key, "victim", victim_ref)
 
 
 # One statement object, so staged audit lines of a whole batch go in one executemany.
