@@ -29,6 +29,7 @@ SERVICES: Mapping[str, int] = {
     "feedback": 8003,
     "notifications": 8004,
 }
+BASE_PORT = 8001  # participants; then panels, feedback, notifications
 READY_TIMEOUT_S = 90.0
 RESTART_BACKOFF_S = (1.0, 2.0, 5.0, 10.0)
 # A service's own clean stop may take its dispatcher's 30 s plus the relay's drain.
@@ -60,7 +61,7 @@ class Platform:
     settings: PlatformSettings
     run_dir: Path
     jwt_key: str = "local-run-secret-0123456789abcdef-0123456789"
-    base_port: int = 8001
+    base_port: int = BASE_PORT
     extra_env: Mapping[str, str] = field(default_factory=dict)
     services: dict[str, ServiceProcess] = field(default_factory=dict)
     mailbox: Mailbox | None = None

@@ -14,7 +14,7 @@ import typer
 from rich.console import Console
 from rich.table import Table
 
-from vfp_ops.platform import Platform
+from vfp_ops.platform import BASE_PORT, Platform
 from vfp_ops.simulator.commands import FeedRate, FeedSize, print_result
 from vfp_ops.simulator.outcome import CycleResult
 from vfp_shared.settings import PlatformSettings
@@ -23,28 +23,45 @@ console = Console()
 RUN_DIR = Path("var/run")
 
 RunDir = Annotated[Path, typer.Option("--run-dir", help="where logs, traces and mail go")]
+BasePort = Annotated[
+    int,
+    typer.Option(
+        "--base-port",
+        envvar="VFP_BASE_PORT",
+        help="the services listen on this port and the next 3",
+    ),
+]
 
 
-def run(size: FeedSize = 200, rate: FeedRate = 100.0, run_dir: RunDir = RUN_DIR) -> None:
+def run(
+    size: FeedSize = 200,
+    rate: FeedRate = 100.0,
+    run_dir: RunDir = RUN_DIR,
+    base_port: BasePort = BASE_PORT,
+) -> None:
     """Start the platform, drive a panel cycle, then keep it up until Ctrl-C."""
-    ok = asyncio.run(_main(size, rate, run_dir.absolute(), keep_running=True))
-    raise typer.Exit(0 if ok else 1)
+    platform = Platform(PlatformSettings(), run_dir.absolute(), base_port=base_port)
+    raise typer.Exit(0 if asyncio.run(_main(platform, size, rate, keep_running=True)) else 1)
 
 
-def demo(size: FeedSize = 200, rate: FeedRate = 100.0, run_dir: RunDir = RUN_DIR) -> None:
+def demo(
+    size: FeedSize = 200,
+    rate: FeedRate = 100.0,
+    run_dir: RunDir = RUN_DIR,
+    base_port: BasePort = BASE_PORT,
+) -> None:
     """Start the platform, drive a panel cycle, stop; exit 0 only if every stage completed."""
-    ok = asyncio.run(_main(size, rate, run_dir.absolute(), keep_running=False))
-    raise typer.Exit(0 if ok else 1)
+    platform = Platform(PlatformSettings(), run_dir.absolute(), base_port=base_port)
+    raise typer.Exit(0 if asyncio.run(_main(platform, size, rate, keep_running=False)) else 1)
 
 
-async def _main(size: int, rate: float, run_dir: Path, *, keep_running: bool) -> bool:
+async def _main(platform: Platform, size: int, rate: float, *, keep_running: bool) -> bool:
     """The cycle's verdict. SIGTERM or SIGHUP at any point stops the services cleanly (as
     Ctrl-C does), so none is left running behind us."""
     from vfp_ops.simulator.cycle import CycleEnvironment, run_cycle
     from vfp_ops.simulator.reporting import ConsoleReport
 
     _stop_on_signals(asyncio.current_task())
-    platform = Platform(PlatformSettings(), run_dir)
     started = time.monotonic()
     result: CycleResult | None = None
     console.rule("[bold]Victim Feedback Panel platform")
