@@ -4,7 +4,7 @@ import typer
 
 from vfp_ops.dead_letters import dead_letters_app
 from vfp_ops.lag import lag
-from vfp_ops.outbox import outbox
+from vfp_ops.outbox import outbox_app
 from vfp_ops.run import demo, run
 from vfp_ops.simulator.commands import register as register_simulator
 from vfp_ops.status import status
@@ -21,6 +21,6 @@ app.command()(run)
 app.command()(demo)
 app.command()(status)
 app.command()(lag)
-app.command()(outbox)
+app.add_typer(outbox_app)
 app.add_typer(dead_letters_app)
 register_simulator(app)  # vfp simulate, vfp cycle

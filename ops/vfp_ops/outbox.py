@@ -1,4 +1,6 @@
-"""`vfp outbox`: per service, the events committed but not yet relayed to Kafka."""
+"""`vfp outbox`: per service, the events committed but not yet relayed to Kafka; the rows
+Kafka refused for good (`set-aside`), and sending those again once the cause is mended
+(`requeue`)."""
 
 from collections.abc import Sequence
 from dataclasses import asdict, dataclass
@@ -67,16 +69,110 @@ async def outbox_stats(database_url: str, schemas: Sequence[str]) -> list[Outbox
         await conn.close()
 
 
+@dataclass(frozen=True)
+class SetAside:
+    id: int
+    topic: str
+    key: str
+    failed_at: str
+    failure: str
+
+
+async def set_aside_rows(database_url: str, schema: str, limit: int) -> list[SetAside]:
+    conn = await asyncpg.connect(libpq_dsn(database_url), timeout=CONNECT_TIMEOUT_S)
+    try:
+        rows = await conn.fetch(
+            f'SELECT id, topic, key, failed_at, failure FROM "{schema}".outbox '
+            "WHERE failed_at IS NOT NULL ORDER BY id LIMIT $1",
+            limit,
+        )
+        return [
+            SetAside(r["id"], r["topic"], r["key"], r["failed_at"].isoformat(), r["failure"])
+            for r in rows
+        ]
+    finally:
+        await conn.close()
+
+
+async def requeue_rows(database_url: str, schema: str, ids: Sequence[int] | None) -> int:
+    """Hand set-aside rows back to the relay (all of them when `ids` is None); the count."""
+    conn = await asyncpg.connect(libpq_dsn(database_url), timeout=CONNECT_TIMEOUT_S)
+    try:
+        outcome = await conn.execute(
+            f'UPDATE "{schema}".outbox SET failed_at = NULL, failure = NULL '
+            "WHERE failed_at IS NOT NULL AND ($1::bigint[] IS NULL OR id = ANY($1::bigint[]))",
+            list(ids) if ids is not None else None,
+        )
+        # The relay wakes on its poll (or the next commit): nothing else to do.
+        return int(outcome.split()[-1])
+    finally:
+        await conn.close()
+
+
+outbox_app = typer.Typer(
+    name="outbox",
+    help="The outbox of each service; `set-aside` and `requeue` for rows Kafka refused.",
+    no_args_is_help=False,
+)
+
+Schema = Annotated[str, typer.Option("--schema", "-s", help="The service's schema.")]
+AsJson = Annotated[bool, typer.Option("--json", help="Print JSON for scripts.")]
+
+
+@outbox_app.command("set-aside")
+def set_aside(
+    schema: Schema,
+    limit: Annotated[int, typer.Option(help="At most this many rows.")] = 100,
+    as_json: AsJson = False,
+) -> None:
+    """The rows Kafka refused for good (e.g. too large), with why. They are never retried by
+    the relay; mend the cause, then `vfp outbox requeue`."""
+    rows = run(set_aside_rows(PlatformSettings().database_url, schema, limit))
+    if as_json:
+        print_json([asdict(row) for row in rows])
+        return
+    out = console()
+    if not rows:
+        out.print(f"[green]Nothing set aside in {schema}.[/]")
+        return
+    table = Table(title=f"Set aside in {schema}", title_justify="left")
+    for column in ("Id", "Topic", "Key", "Failed at", "Why"):
+        table.add_column(column, overflow="fold")
+    for row in rows:
+        table.add_row(str(row.id), row.topic, row.key, row.failed_at, row.failure)
+    out.print(table)
+
+
+@outbox_app.command()
+def requeue(
+    schema: Schema,
+    row_id: Annotated[
+        list[int] | None, typer.Option("--id", help="A row id (repeatable); default: all.")
+    ] = None,
+    yes: Annotated[bool, typer.Option("--yes", "-y", help="Do not ask.")] = False,
+) -> None:
+    """Hand set-aside rows back to the relay, which sends them in order with the rest."""
+    which = f"rows {', '.join(map(str, row_id))}" if row_id else "every set-aside row"
+    if not yes:
+        typer.confirm(f"Send {which} of {schema} again?", abort=True)
+    count = run(requeue_rows(PlatformSettings().database_url, schema, row_id))
+    console().print(f"{count} row(s) handed back to the {schema} relay.")
+
+
+@outbox_app.callback(invoke_without_command=True)
 def outbox(
+    ctx: typer.Context,
     schema: Annotated[
         list[str] | None,
         typer.Option("--schema", "-s", help="A service schema (repeatable); default: all four."),
     ] = None,
-    as_json: Annotated[bool, typer.Option("--json", help="Print JSON for scripts.")] = False,
+    as_json: AsJson = False,
 ) -> None:
     """The outbox of each service: unsent rows (backlog), the oldest one's age, rows sent in
-    the last hour, and rows set aside (Kafka refused them for good; see their `failure`).
+    the last hour, and rows set aside (Kafka refused them for good; see `set-aside`).
     Schemas that do not exist (service never migrated) are skipped."""
+    if ctx.invoked_subcommand is not None:
+        return
     settings = PlatformSettings()
     schemas = schema or list(SERVICES)
     stats = run(outbox_stats(settings.database_url, schemas))

@@ -102,3 +102,42 @@ async def test_unreachable_database_is_a_clear_error(vfp: Vfp) -> None:
     )
     assert result.exit_code == 2
     assert "error:" in result.output
+
+
+async def test_set_aside_rows_are_listed_with_why_and_requeued_for_the_relay(
+    schema: BusTables, engine: AsyncEngine, vfp: Vfp
+) -> None:
+    refused = {**_row(timedelta(minutes=3), None), "failed_at": datetime.now(UTC)}
+    async with engine.begin() as conn:
+        await conn.execute(
+            schema.outbox.insert(),
+            [
+                {**refused, "failure": "MessageSizeTooLargeError: too large"},
+                {**refused, "event_id": uuid4(), "failure": "InvalidMessageError: bad"},
+                _row(timedelta(minutes=1), None),
+            ],
+        )
+    listed = await vfp("outbox", "set-aside", "--schema", schema.schema, "--json")
+    assert listed.exit_code == 0, listed.output
+    rows = json.loads(listed.output)
+    assert [row["failure"].split(":")[0] for row in rows] == [
+        "MessageSizeTooLargeError",
+        "InvalidMessageError",
+    ]
+    first = str(rows[0]["id"])
+    once = await vfp("outbox", "requeue", "--schema", schema.schema, "--id", first, "--yes")
+    assert once.exit_code == 0 and "1 row(s) handed back" in once.output, once.output
+    declined = await vfp("outbox", "requeue", "--schema", schema.schema, input="n\n")
+    assert declined.exit_code != 0  # asked, and the answer was no: nothing changed
+    rest = await vfp("outbox", "requeue", "--schema", schema.schema, "--yes")
+    assert "1 row(s) handed back" in rest.output, rest.output
+    async with engine.connect() as conn:
+        unsent = await conn.scalar(
+            sa.text(
+                f'SELECT count(*) FROM "{schema.schema}".outbox '
+                "WHERE sent_at IS NULL AND failed_at IS NULL AND failure IS NULL"
+            )
+        )
+    assert unsent == 3  # all three are the relay's again
+    empty = await vfp("outbox", "set-aside", "--schema", schema.schema)
+    assert "Nothing set aside" in empty.output
