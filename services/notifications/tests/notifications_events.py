@@ -15,6 +15,7 @@ from vfp_shared.contracts import (
     PanelHeldV1,
     PanelScheduledV1,
     ParticipantInvitedV1,
+    ParticipantRemovedV1,
     RecognitionAwardedV1,
 )
 from vfp_shared.contracts.panels.vocabulary import InviteeKind, PanelFormat
@@ -72,6 +73,16 @@ def victim_invited(**changes: object) -> ParticipantInvitedV1:
             **changes,
         }
     )
+
+
+def participant_removed(**changes: object) -> ParticipantRemovedV1:
+    values: dict[str, object] = {
+        "panel_ref": ref("panel"),
+        "participant_ref": ref("victim"),
+        "reason_code": "consent_withdrawn",
+        "removed_at": NOW,
+    }
+    return ParticipantRemovedV1.model_validate({**values, **changes})
 
 
 def panel_scheduled(**changes: object) -> PanelScheduledV1:

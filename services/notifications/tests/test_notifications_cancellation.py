@@ -2,13 +2,11 @@
 participants exclusion, both stop what is pending about the victim. One already with the channel
 cannot be called back: the log says so."""
 
-from collections.abc import Awaitable, Callable, Iterator
-from contextlib import contextmanager
+from collections.abc import Awaitable, Callable
 from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 from typing import Any
 from uuid import UUID
-from zoneinfo import ZoneInfo
 
 import httpx
 import sqlalchemy as sa
@@ -21,7 +19,7 @@ from notifications_events import (
     endorsement_requested,
     ref,
 )
-from notifications_fixtures import Clock, Directory
+from notifications_fixtures import Clock, Directory, at_night
 from notifications_stand_ins import Mailbox, eventually
 from sqlalchemy.ext.asyncio import AsyncEngine
 
@@ -34,21 +32,6 @@ from vfp_notifications.settings import NotificationsSettings
 from vfp_shared.contracts import NotificationSentV1
 from vfp_shared.envelope import Envelope
 from vfp_shared.testing import TopicReader, publish
-
-
-@contextmanager
-def at_night(clock: Clock, settings: NotificationsSettings) -> Iterator[None]:
-    """The service's clock inside quiet hours: what is sent now waits for the morning."""
-    quiet_start = datetime.strptime(settings.notifications_quiet_hours_start, "%H:%M").time()
-    london = datetime.now(ZoneInfo("Europe/London"))
-    night = datetime.combine(london.date(), quiet_start, london.tzinfo) + timedelta(minutes=30)
-    if night < london:
-        night += timedelta(days=1)
-    clock.offset = night.astimezone(UTC) - datetime.now(UTC)
-    try:
-        yield
-    finally:
-        clock.offset = timedelta()
 
 
 async def _with_reason(

@@ -12,6 +12,7 @@ from notifications_events import (
     endorsement_requested,
     panel_held,
     panel_scheduled,
+    participant_removed,
     recognition,
     ref,
     victim_invited,
@@ -44,6 +45,7 @@ def every_intent() -> list:  # type: ignore[type-arg]
         action_raised(),
         endorsement_requested(),
         action_completed([victim]),
+        participant_removed(),
     ]
     return [intent for event in events for intent in route(event, known)]
 
@@ -100,3 +102,16 @@ def test_the_line_manager_hears_the_officers_name_from_the_directory() -> None:
     assert message.subject == "Recognition for PC Jo Bloggs from the Victim Feedback Panel"
     assert "PC Jo Bloggs, whom you manage" in message.text
     assert event.recipient_ref not in message.text + message.html
+
+
+def test_the_coordinators_hear_which_panel_lost_a_participant_and_why_but_not_who() -> None:
+    event = participant_removed(reason_code="candidate_excluded")
+    [intent] = route(event, Known())
+    message = RENDERER.render(intent.template, context_json(intent), "Coordination team")
+    expected = (
+        f"A participant was taken off panel {event.panel_ref} (candidate excluded): "
+        "review the agenda and invitations"
+    )
+    assert message.subject == expected
+    assert expected in message.text and expected in message.html
+    assert event.participant_ref not in message.subject + message.text + message.html

@@ -9,6 +9,7 @@ from notifications_events import (
     invited,
     panel_held,
     panel_scheduled,
+    participant_removed,
     recognition,
     ref,
     victim_invited,
@@ -164,3 +165,27 @@ def test_the_victims_an_event_concerns_are_named_for_the_supporter_lookup() -> N
     a, b = ref("victim"), ref("victim")
     assert victims_named(action_completed([a, b])) == [a, b]
     assert victims_named(action_raised()) == []
+
+
+def test_a_participant_taken_off_a_panel_is_for_the_coordination_team_to_review() -> None:
+    event = participant_removed(reason_code="candidate_excluded")
+    [intent] = route(event, Known())
+    assert (intent.recipient_ref, intent.template, intent.unreachable) == (
+        COORDINATION_TEAM,
+        Template.PARTICIPANT_REMOVED,
+        None,
+    )
+    assert intent.context == {"panel_ref": event.panel_ref, "reason_code": "candidate_excluded"}
+
+
+def test_a_removal_is_about_the_panel_so_the_victims_withdrawal_does_not_stop_it() -> None:
+    event = participant_removed(reason_code="consent_withdrawn")
+    victim = event.participant_ref
+    # Routed even after the withdrawal that caused it, and naming no victim it could be
+    # cancelled for, or whose ref a withdrawal would have to erase.
+    known = Known(supporters={victim: SupporterLink(None, withdrawn=True)})
+    [intent] = route(event, known)
+    assert intent.recipient_ref == COORDINATION_TEAM
+    assert intent.about_refs == ()
+    assert victim not in str(intent.context)
+    assert victims_named(event) == []

@@ -9,7 +9,7 @@ from uuid import uuid4
 
 import sqlalchemy as sa
 
-from vfp_participants.adapters.tables import candidates
+from vfp_participants.adapters.tables import candidates, cases
 from vfp_participants.domain.model import Status
 from vfp_shared.auth import Role, issue_token
 from vfp_shared.contracts import CaseClosedV1
@@ -61,6 +61,26 @@ async def eventually(
         if time.monotonic() > deadline:
             raise AssertionError(f"timed out waiting for {what}")
         await asyncio.sleep(0.1)
+
+
+async def referred_candidate(engine: Any, case_ref: str) -> str:
+    """The candidate a self-referral about `case_ref` went to: its own, or the force's candidate
+    of the case's victim (the public answer names neither)."""
+    victim = sa.select(cases.c.victim_ref).where(cases.c.case_ref == case_ref).scalar_subquery()
+    async with engine.connect() as conn:
+        found = await conn.scalar(
+            sa.select(candidates.c.participant_ref)
+            .where(
+                sa.or_(
+                    candidates.c.claimed_case_ref == case_ref, candidates.c.victim_ref == victim
+                ),
+                sa.literal("self_referral") == sa.any_(candidates.c.sources),
+            )
+            .order_by(candidates.c.updated_at.desc())
+            .limit(1)
+        )
+    assert found is not None, f"no candidate took the self-referral about {case_ref}"
+    return str(found)
 
 
 async def candidate_row(engine: Any, victim_ref: str) -> Any:

@@ -8,7 +8,7 @@ import httpx
 import pytest
 import sqlalchemy as sa
 from opentelemetry.trace import SpanKind
-from participants_builders import a_closed_case, bearer, candidate_row, fresh
+from participants_builders import a_closed_case, bearer, candidate_row, fresh, referred_candidate
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from vfp_participants.adapters.tables import BUS, audit, self_referrals
@@ -347,14 +347,22 @@ async def _schema_text(engine: AsyncEngine) -> str:
 async def test_withdrawal_erases_the_self_referrers_name_and_contact_details(
     participants: Participants, client: httpx.AsyncClient, engine: AsyncEngine
 ) -> None:
-    _, case = await a_candidate(participants)
+    force_ref, case = await a_candidate(participants)
     name, email = f"Zelda {fresh('Quintrell')}", f"{fresh('z')}@example.org"
     referred = await client.post(
         "/self-referrals",
         json={"name": name, "email": email, "case_ref": case.case_ref, "themes": []},
     )
     assert referred.status_code == 202, referred.text
-    ref = referred.json()["participant_ref"]
+    # The public answer names no candidate (it would tell a stranger the case has one) ...
+    assert set(referred.json()) == {"message"}
+    # ... and one victim = one candidate: the self-referral went to the case's force candidate.
+    ref = await referred_candidate(engine, case.case_ref)
+    assert ref == force_ref
+    assert (await candidate_row(engine, case.victim_ref)).sources == [
+        "force_case",
+        "self_referral",
+    ]
     coordinator = headers(participants, Role.COORDINATOR)
     detail = (await client.get(f"/candidates/{ref}", headers=coordinator)).json()
     assert detail["self_referral"] == {"name": name, "email": email, "phone": None}

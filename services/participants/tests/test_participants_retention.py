@@ -7,7 +7,7 @@ from typing import Any
 
 import httpx
 import sqlalchemy as sa
-from participants_builders import a_closed_case, bearer, fresh
+from participants_builders import a_closed_case, bearer, fresh, referred_candidate
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from vfp_participants.adapters.tables import (
@@ -77,7 +77,7 @@ async def test_final_candidates_past_retention_are_erased_and_recent_or_consente
         json={"name": fresh("Name"), "phone": "01234 567890", "case_ref": case.case_ref},
     )
     assert referred.status_code == 202, referred.text
-    declined_old = referred.json()["participant_ref"]
+    declined_old = await referred_candidate(engine, case.case_ref)
     await steps(
         client,
         coordinator,

@@ -18,7 +18,8 @@ class Channel(StrEnum):
 PERSONAL_CHANNELS = frozenset({Channel.EMAIL, Channel.NOTIFY})
 
 # Told, through a failed send in the delivery log, of a message about a victim that no one
-# could be given (no supporter): victims are never contacted directly.
+# could be given (no supporter): victims are never contacted directly. Also told when a
+# victim is taken off a panel, so they review its agenda and invitations.
 COORDINATION_TEAM = "coordination-team"
 VICTIM_WITHOUT_SUPPORTER = "victim_without_supporter"
 
@@ -44,6 +45,7 @@ class Template(StrEnum):
     ACTION_RAISED = "action_raised"
     ENDORSEMENT_REQUESTED = "endorsement_requested"
     YOU_SAID_WE_DID = "you_said_we_did"
+    PARTICIPANT_REMOVED = "participant_removed"
 
 
 @dataclass(frozen=True)

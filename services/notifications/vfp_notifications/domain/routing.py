@@ -25,6 +25,7 @@ from vfp_shared.contracts import (
     PanelHeldV1,
     PanelScheduledV1,
     ParticipantInvitedV1,
+    ParticipantRemovedV1,
     RecognitionAwardedV1,
 )
 from vfp_shared.contracts.panels.vocabulary import InviteeKind
@@ -39,7 +40,9 @@ class Known:
 
 
 def victims_named(data: Contract) -> list[str]:
-    """The victims (participant refs) an event concerns."""
+    """The victims (participant refs) an event's messages are about: locked while they are
+    queued, and stopped by their withdrawal or exclusion. A removal from a panel names none:
+    its message is about the panel, and must outlive the withdrawal that caused it."""
     match data:
         case CandidateIdentifiedV1() | EndorsementRequestedV1():
             return [data.participant_ref]
@@ -146,6 +149,8 @@ def _rules(data: Contract, known: Known) -> Iterable[Intent]:
                 yield from _via_supporter(
                     participant_ref, None, known, Template.YOU_SAID_WE_DID, context
                 )
+        case ParticipantRemovedV1():
+            yield _participant_removed(data)
 
 
 def _invitation(data: ParticipantInvitedV1, known: Known) -> Iterable[Intent]:
@@ -178,6 +183,17 @@ def _invitation(data: ParticipantInvitedV1, known: Known) -> Iterable[Intent]:
         )
     elif data.recipient_ref:
         yield Intent(data.recipient_ref, Template.INVITATION, context, invite=invite)
+
+
+def _participant_removed(data: ParticipantRemovedV1) -> Intent:
+    """The coordinators review the panel a victim was taken off. The message is about the
+    panel, not the victim: it names no victim (no `about_refs`, no participant ref in its
+    context), so the withdrawal that caused it neither cancels it nor has a ref left to erase."""
+    return Intent(
+        COORDINATION_TEAM,
+        Template.PARTICIPANT_REMOVED,
+        {"panel_ref": data.panel_ref, "reason_code": data.reason_code},
+    )
 
 
 def _via_supporter(

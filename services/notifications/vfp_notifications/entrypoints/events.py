@@ -24,6 +24,7 @@ from vfp_shared.contracts import (
     PanelHeldV1,
     PanelScheduledV1,
     ParticipantInvitedV1,
+    ParticipantRemovedV1,
     RecognitionAwardedV1,
 )
 from vfp_shared.envelope import Envelope
@@ -40,6 +41,7 @@ ROUTED = (
     ActionRaisedV1,
     EndorsementRequestedV1,
     ActionCompletedV1,
+    ParticipantRemovedV1,
 )
 
 

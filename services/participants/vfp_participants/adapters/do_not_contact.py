@@ -58,6 +58,32 @@ class DoNotContactList:
             )
         )
 
+    async def move(self, old: str, new: str, participant_ref: str) -> bool:
+        """An entry now keyed by another digest (a self-referrer found to be a force victim):
+        kept as it was listed, unless the new digest is listed already. Returns whether the
+        old digest was listed."""
+        moved = (
+            sa.delete(do_not_contact)
+            .where(do_not_contact.c.digest == old)
+            .returning(
+                do_not_contact.c.reason_code, do_not_contact.c.added_by, do_not_contact.c.added_at
+            )
+            .cte("moved")
+        )
+        kept = (
+            insert(do_not_contact)
+            .from_select(
+                ["digest", "participant_ref", "reason_code", "added_by", "added_at"],
+                sa.select(sa.literal(new), sa.literal(participant_ref), *moved.c),
+            )
+            .on_conflict_do_nothing()
+            .cte("kept")
+        )
+        listed = await self._session.scalar(
+            sa.select(sa.exists(sa.select(moved.c.reason_code))).add_cte(kept)
+        )
+        return bool(listed)
+
     async def entry(self, digest: str) -> sa.Row[Any, Any] | None:
         """The entry's participant ref (if any) and reason code, locked."""
         return (

@@ -109,7 +109,9 @@ class CandidateRepository:
     ) -> list[tuple[CandidateRecord, bool]]:
         """`ensure_for_victim` then `for_victim_or_case`, in one statement: the upsert returns
         the victim's candidate (locked by the upsert), a CTE locks those claiming the case.
-        Each with whether this brought it a new route (only ever the victim's own candidate)."""
+        Each with whether this brought it a new route (only ever the victim's own candidate).
+        A victim without a candidate gets none when a self-referrer claims the case: the
+        caller attaches that self-referrer to the victim instead (see `attach`)."""
         params = _ensure_params(victim_ref, source)
         rows: sa.Result[Any]
         if case_ref is None:
@@ -130,6 +132,40 @@ class CandidateRepository:
             await self.session.execute(_CLOSURE_UNLESS_LISTED, {**params, "p_digest": digest})
         ).one()
         return ClosureRecorded(bool(row.listed), bool(row.has_candidate), bool(row.new_case))
+
+    async def attach(
+        self, record: CandidateRecord, victim_ref: str, source: CandidateSource
+    ) -> None:
+        """A self-referrer turns out to be this force victim: their candidate becomes the
+        victim's (the one victim = one candidate), with the force's route added."""
+        if source not in record.candidate.sources:
+            record.candidate.sources += (source,)
+        await self.session.execute(
+            candidates.update()
+            .where(candidates.c.participant_ref == record.candidate.participant_ref)
+            .values(victim_ref=victim_ref, sources=[s.value for s in record.candidate.sources])
+        )
+        record.sourcing.victim_ref = victim_ref
+
+    async def take_declarations(self, into: CandidateRecord, other: CandidateRecord) -> None:
+        """What a merged self-referrer declared (themes, a child) goes on the victim's candidate."""
+        s = into.sourcing
+        s.declared_themes |= other.sourcing.declared_themes
+        s.declared_child |= other.sourcing.declared_child
+        await self.session.execute(
+            candidates.update()
+            .where(candidates.c.participant_ref == into.candidate.participant_ref)
+            .values(declared_themes=sorted(s.declared_themes), declared_child=s.declared_child)
+        )
+
+    async def delete(self, participant_ref: str) -> None:
+        """The candidate and its history, gone (a merged self-referral nobody else heard of)."""
+        await self.session.execute(
+            sa.delete(history).where(history.c.participant_ref == participant_ref)
+        )
+        await self.session.execute(
+            sa.delete(candidates).where(candidates.c.participant_ref == participant_ref)
+        )
 
     async def add_self_referred(
         self,
@@ -380,6 +416,15 @@ class CandidateRepository:
         )
         return bool(getattr(result, "rowcount", 0))
 
+    async def closed_case_victim(self, case_ref: str) -> str | None:
+        """Whose case this is, once the force closed it (a flag's link does not decide it)."""
+        found: str | None = await self.session.scalar(
+            sa.select(cases.c.victim_ref).where(
+                cases.c.case_ref == case_ref, cases.c.closed_at.is_not(None)
+            )
+        )
+        return found
+
     async def victim_of(self, case_ref: str) -> str | None:
         found: str | None = await self.session.scalar(
             sa.select(cases.c.victim_ref).where(cases.c.case_ref == case_ref)
@@ -399,16 +444,32 @@ def _ensure_params(victim_ref: str, source: CandidateSource) -> dict[str, Any]:
     }
 
 
-def _ensure() -> Any:
+def _unattached_claimer() -> Any:
+    """A self-referrer (not withdrawn) claims the case and is not yet any victim's candidate."""
+    return sa.exists().where(
+        candidates.c.claimed_case_ref == sa.bindparam("p_case", type_=sa.Text),
+        candidates.c.victim_ref.is_(None),
+        candidates.c.status != Status.WITHDRAWN.value,
+    )
+
+
+def _ensure(*, unless_claimed: bool = False) -> Any:
+    """`unless_claimed`: a victim without a candidate gets none when a self-referrer claims the
+    case (that self-referrer becomes the victim's candidate instead; see `attach`)."""
     source = sa.bindparam("p_source", type_=sa.Text)
+    victim_ref = sa.bindparam("p_victim", type_=candidates.c.victim_ref.type)
+    row = sa.select(
+        sa.bindparam("p_ref", type_=candidates.c.participant_ref.type),
+        victim_ref,
+        sa.literal(Status.PENDING.value),
+        sa.bindparam("p_sources", type_=candidates.c.sources.type),
+    )
+    if unless_claimed:
+        has_candidate = sa.exists().where(candidates.c.victim_ref == victim_ref)
+        row = row.where(sa.or_(~_unattached_claimer(), has_candidate))
     return (
         insert(candidates)
-        .values(
-            participant_ref=sa.bindparam("p_ref", type_=candidates.c.participant_ref.type),
-            victim_ref=sa.bindparam("p_victim", type_=candidates.c.victim_ref.type),
-            status=Status.PENDING.value,
-            sources=sa.bindparam("p_sources", type_=candidates.c.sources.type),
-        )
+        .from_select(["participant_ref", "victim_ref", "status", "sources"], row)
         .on_conflict_do_update(
             index_elements=[candidates.c.victim_ref],
             set_={
@@ -433,6 +494,7 @@ def _new_route() -> Any:
 
 _ensured_cte = _ensure().returning(*candidates.c).cte("ensured")
 _ENSURED = sa.select(*_ensured_cte.c, _new_route())
+_ensured_unless_claimed_cte = _ensure(unless_claimed=True).returning(*candidates.c).cte("ensured")
 _claimed_cte = (
     sa.select(candidates)
     .where(
@@ -443,7 +505,7 @@ _claimed_cte = (
     .cte("claimed")
 )
 _ensured_or_claimed = sa.union_all(
-    sa.select(*_ensured_cte.c, _new_route()),
+    sa.select(*_ensured_unless_claimed_cte.c, _new_route()),
     sa.select(*_claimed_cte.c, sa.false().label("new_route")),
 ).subquery()
 _ENSURED_OR_CLAIMED = sa.select(*_ensured_or_claimed.c).order_by(

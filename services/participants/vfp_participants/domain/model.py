@@ -60,6 +60,13 @@ IN_CONTACT = frozenset({Status.APPROACHED, Status.CONSENTED})
 WITHDRAWABLE = frozenset(
     {Status.APPROACHED, Status.CONSENTED, Status.DECLINED, Status.NO_RESPONSE, Status.EXCLUDED}
 )
+# A self-referrer's candidate merged into the victim's own (one victim = one candidate).
+MERGED_DUPLICATE = "merged_duplicate"
+# Merging one victim's two candidates, the one further along gives the merged one its status:
+# a coordinator's exclusion (unless for being a duplicate), then consent, approach, decline, no
+# response. The screened statuses and screening's exclusions rank lowest: screening settles them.
+PROGRESS = {Status.CONSENTED: 4, Status.APPROACHED: 3, Status.DECLINED: 2, Status.NO_RESPONSE: 1}
+COORDINATOR_EXCLUSION_PROGRESS = 5
 # What screening finds out about the victim, kept on the candidate (until they are in contact).
 SCREENED_FACTS = (
     "themes",
@@ -322,6 +329,68 @@ class Candidate:
         self.deferred_until = None
         if before in ANNOUNCED:
             self.events.append(CandidateExcluded((reason.value,), at))
+
+    # --- one victim, one candidate -------------------------------------------------------------
+
+    def progress(self) -> int:
+        """How far along this candidate is, to pick which status a merge keeps (PROGRESS)."""
+        if (
+            self.status is Status.EXCLUDED
+            and not self.excluded_by_screening
+            and self.reason_codes != (ExclusionReason.DUPLICATE.value,)
+        ):
+            return COORDINATOR_EXCLUSION_PROGRESS
+        return PROGRESS.get(self.status, 0)
+
+    def absorb(self, other: "Candidate", at: datetime) -> None:
+        """Take in another candidate of the same victim (a self-referral): its sources, and its
+        lifecycle when it got further (see PROGRESS); others then hear what this one became."""
+        self.sources += tuple(s for s in other.sources if s not in self.sources)
+        if other.last_approached_at is not None and (
+            self.last_approached_at is None or other.last_approached_at > self.last_approached_at
+        ):
+            self.last_approached_at = other.last_approached_at
+        before = self.status
+        taken = other.progress() > self.progress()
+        if taken:
+            self.status = other.status
+            self.reason_codes = other.reason_codes
+            self.excluded_by_screening = other.excluded_by_screening
+            self.deferred_until = other.deferred_until
+            self.approach = other.approach
+            self.consent = other.consent
+            self.contact_route = other.contact_route
+            self.supporter_ref = other.supporter_ref
+        self.history.append(
+            HistoryEntry("merge", at, before, self.status, (), None, {"merged": "self_referral"})
+        )
+        if not taken:
+            return
+        if before not in ANNOUNCED and self.status in ANNOUNCED:
+            self.events.append(CandidateIdentified(at))
+        if self.status is Status.CONSENTED:
+            self.events.append(ConsentGiven(at))
+        elif self.status is Status.DECLINED:
+            self.events.append(ConsentDeclined(at))
+        elif self.status is Status.EXCLUDED and before in ANNOUNCED:
+            self.events.append(CandidateExcluded(self.reason_codes, at))
+
+    def merged_away(self, at: datetime) -> None:
+        """This candidate was merged into the victim's own: it is kept only as an exclusion
+        (screening never lifts it) so the services that heard of it drop it."""
+        before = self.status
+        self._move(Status.EXCLUDED, "merged", at, reasons=(MERGED_DUPLICATE,))
+        self.reason_codes = (MERGED_DUPLICATE,)
+        self.excluded_by_screening = False
+        self.deferred_until = None
+        self.approach = None
+        self.consent = None
+        self.themes = frozenset()
+        self.supporter_ref = None
+        self.support_service_ref = None
+        self.contact_route = None
+        if before in ANNOUNCED:
+            self.events.append(CandidateExcluded((MERGED_DUPLICATE,), at))
 
     def note(self, kind: str, at: datetime, detail: dict[str, Any]) -> None:
         """A line in the history that changes nothing (e.g. a nomination that was ignored)."""

@@ -112,12 +112,19 @@ def event_handlers(services: Services) -> dict[str, EventHandler]:
 
 
 def lock_keys(services: Services) -> dict[str, LockKeys]:
-    """What sources a victim locks them (see lock_victim): the consumer locks a whole batch's
-    victims in one round trip, so the hot path pays no statement per event for it."""
+    """What sources a victim locks them (see lock_victim), a closure its case too (see
+    `Services.case_lock`): the consumer locks a whole batch's keys in one round trip, so the
+    hot path pays no statement per event for it."""
 
     def victim(event: Envelope[Any]) -> list[str]:
         return [services.victim_lock(event.data.victim_ref)]
 
-    return dict.fromkeys(
-        (CaseClosedV1.TOPIC, ClientNominatedV1.TOPIC, VictimFlaggedV1.TOPIC), victim
-    )
+    def case_and_victim(event: Envelope[Any]) -> list[str]:
+        # The case too: a self-referrer claiming it is merged into the victim's candidate.
+        return [services.case_lock(event.data.case_ref), *victim(event)]
+
+    return {
+        CaseClosedV1.TOPIC: case_and_victim,
+        ClientNominatedV1.TOPIC: victim,
+        VictimFlaggedV1.TOPIC: victim,
+    }

@@ -366,7 +366,7 @@ def router(
     )
     async def self_refer(body: SelfReferralIn) -> SelfReferralOut:
         async with units_of_work() as uow:
-            participant_ref = await screening.self_refer(
+            await screening.self_refer(
                 uow,
                 services,
                 SelfRefer(
@@ -379,7 +379,7 @@ def router(
                 ),
             )
             await uow.commit()
-        return SelfReferralOut(participant_ref=participant_ref)
+        return SelfReferralOut()
 
     @api.post(
         "/screening/sweep",

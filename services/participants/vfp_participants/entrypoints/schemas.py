@@ -231,7 +231,9 @@ class AcceptedOut(BaseModel):
 
 
 class SelfReferralOut(BaseModel):
-    participant_ref: str
+    """Names no candidate: the caller is unauthenticated, and a ref would tell them whether the
+    force already holds a candidate for the case."""
+
     message: str = "Thank you. A member of the panel team will be in touch."
 
 

@@ -17,6 +17,7 @@ from vfp_participants.service_layer.commands import (
     RecordComplaint,
     SelfRefer,
 )
+from vfp_participants.service_layer.merging import merge_claimers
 from vfp_participants.service_layer.unit import (
     Actor,
     Services,
@@ -76,11 +77,14 @@ async def _source_victim(
     listed: dict[str, bool] | None = None,
     batched: bool = False,
 ) -> list[CandidateRecord]:
-    """Upsert the victim's candidate and screen it (and self-referrers claiming `case_ref`).
+    """Upsert the victim's candidate (a self-referrer claiming `case_ref` becomes it, or is
+    merged into it) and screen it (and others claiming `case_ref`).
     Only a route new to the victim (`new_route`: a new case; or a source they did not have)
     may bring a declined or unanswered candidate forward again: a re-sent event must not."""
     repository = services.repository(uow)
     found = await repository.ensure_for_victim_or_case(victim_ref, source, case_ref)
+    # No statement here unless a self-referrer claims the case (then merged: one candidate).
+    found = await merge_claimers(uow, services, victim_ref, found, listed=listed, batched=batched)
     for record, new_source in found:
         await rescreen(
             uow,
@@ -100,8 +104,9 @@ async def record_case_closure(
 ) -> None:
     """A victim on the do-not-contact list (or who withdrew) without a candidate is not sourced
     again (nor is the closure recorded): checked and recorded in one statement, under the
-    victim's lock."""
-    digest = await lock_victim(uow, services, cmd.victim_ref)
+    victim's lock (the case's first: see `Services.case_lock`)."""
+    await uow.lock_many([services.case_lock(cmd.case_ref), services.victim_lock(cmd.victim_ref)])
+    digest = await lock_victim(uow, services, cmd.victim_ref)  # held: no round trip
     repository = services.repository(uow)
     closure = await repository.record_closure_unless_listed(
         {
@@ -244,8 +249,14 @@ async def flag_victim(
 
 async def self_refer(uow: UnitOfWork, services: Services, cmd: SelfRefer) -> str:
     """The only way a name and contact details reach the platform: sealed at once, under a key
-    of this participant's own, so withdrawal can destroy them."""
+    of this participant's own, so withdrawal can destroy them. When the force has closed the
+    claimed case already, the self-referral goes to that victim's candidate (one victim = one
+    candidate), whose ref is returned. Under the case's lock, so a closure cannot slip by."""
+    await uow.lock(services.case_lock(cmd.case_ref))
     repository = services.repository(uow)
+    victim_ref = await repository.closed_case_victim(cmd.case_ref)
+    if victim_ref is not None:
+        await lock_victim(uow, services, victim_ref)
     participant_ref = await repository.add_self_referred(
         claimed_case_ref=cmd.case_ref,
         declared_themes=cmd.themes,
@@ -263,8 +274,12 @@ async def self_refer(uow: UnitOfWork, services: Services, cmd: SelfRefer) -> str
     )
     record = await repository.get(participant_ref)
     assert record is not None
+    if victim_ref is not None:
+        found = [(r, False) for r in await repository.for_victim_or_case(victim_ref, None)]
+        merged = await merge_claimers(uow, services, victim_ref, [*found, (record, False)])
+        record = next(r for r, _ in merged if r.sourcing.victim_ref == victim_ref)
     await rescreen(uow, services, record, why="self-referral", sourcing=True, actor="public")
-    return participant_ref
+    return record.candidate.participant_ref
 
 
 async def sweep(uow: UnitOfWork, services: Services, *, limit: int = 1000) -> int:

@@ -37,6 +37,12 @@ class Services:
         """The `UnitOfWork.lock` key of a force victim: by their digest, never the ref."""
         return f"victim:{digest(self.do_not_contact_key, 'victim', victim_ref)}"
 
+    def case_lock(self, case_ref: str) -> str:
+        """The `UnitOfWork.lock` key of a case a self-referrer may claim: a self-referral and
+        the case's closure run one after another, so one always sees the other. Sorted before
+        every victim lock (`lock_many` sorts), and taken before one."""
+        return f"case:{digest(self.do_not_contact_key, 'case', case_ref)}"
+
     def repository(self, uow: UnitOfWork) -> CandidateRepository:
         return CandidateRepository(
             uow.session, DoNotContactList(uow.session, self.do_not_contact_key)

@@ -1,0 +1,262 @@
+"""One victim = one candidate: a self-referrer whose claimed case the force closes becomes the
+victim's candidate, or is merged into the one the victim has (real Kafka and PostgreSQL)."""
+
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+import httpx
+import pytest
+import sqlalchemy as sa
+from participants_builders import (
+    a_closed_case,
+    bearer,
+    candidate_row,
+    eventually,
+    fresh,
+    referred_candidate,
+)
+from sqlalchemy.ext.asyncio import AsyncEngine
+
+from vfp_participants.adapters.tables import candidates, history, self_referrals, subject_keys
+from vfp_participants.bootstrap import Participants
+from vfp_participants.domain.model import Approach, Candidate, ExclusionReason, Status
+from vfp_shared.auth import Role
+from vfp_shared.contracts import CandidateExcludedV1, CaseClosedV1
+from vfp_shared.contracts.vocabulary import CandidateSource, ContactRoute
+from vfp_shared.testing import TopicReader, envelope, publish
+
+NOW = datetime(2026, 11, 1, tzinfo=UTC)
+
+
+def coordinator(participants: Participants) -> dict[str, str]:
+    return bearer(participants.runtime.settings, Role.COORDINATOR)
+
+
+async def close(participants: Participants, case: CaseClosedV1) -> None:
+    """The force's closure through the service's own handler."""
+    handler = participants.runtime.consumer.handlers[CaseClosedV1.TOPIC]
+    async with participants.runtime.units_of_work() as uow:
+        await handler(uow, envelope(case))
+        await uow.commit()
+
+
+async def self_refer(
+    client: httpx.AsyncClient, engine: AsyncEngine, case_ref: str, **extra: Any
+) -> tuple[str, str]:
+    name = f"Imogen {fresh('Vantreece')}"
+    body = {"name": name, "email": f"{fresh('i')}@example.org", "case_ref": case_ref, **extra}
+    referred = await client.post("/self-referrals", json=body)
+    assert referred.status_code == 202, referred.text
+    return await referred_candidate(engine, case_ref), name
+
+
+async def count(engine: AsyncEngine, table: sa.Table, where: Any) -> int:
+    async with engine.connect() as conn:
+        found = await conn.scalar(sa.select(sa.func.count()).select_from(table).where(where))
+        return int(found or 0)
+
+
+async def candidates_of(engine: AsyncEngine, case: CaseClosedV1) -> list[Any]:
+    async with engine.connect() as conn:
+        return list(
+            await conn.execute(
+                sa.select(candidates).where(
+                    sa.or_(
+                        candidates.c.victim_ref == case.victim_ref,
+                        candidates.c.claimed_case_ref == case.case_ref,
+                    )
+                )
+            )
+        )
+
+
+async def test_a_self_referrer_becomes_the_victims_candidate_when_the_force_closes_their_case(
+    participants: Participants, client: httpx.AsyncClient, engine: AsyncEngine
+) -> None:
+    case = a_closed_case()
+    ref, name = await self_refer(client, engine, case.case_ref)
+    bootstrap = participants.runtime.settings.kafka_bootstrap_servers
+    await publish(bootstrap, [case])  # over the bus: the consumer pre-takes the batch's locks
+    row = await eventually(lambda: candidate_row(engine, case.victim_ref), what="attached")
+    assert row.participant_ref == ref
+    assert [r.participant_ref for r in await candidates_of(engine, case)] == [ref]
+    assert row.sources == ["self_referral", "force_case"]
+    detail = (await client.get(f"/candidates/{ref}", headers=coordinator(participants))).json()
+    assert (detail["status"], detail["contact_route"]) == ("identified", "direct")
+    assert detail["self_referral"]["name"] == name
+
+
+async def test_a_self_referral_after_the_closure_goes_to_the_victims_candidate(
+    participants: Participants, client: httpx.AsyncClient, engine: AsyncEngine
+) -> None:
+    case = a_closed_case()
+    await close(participants, case)
+    force_ref = (await candidate_row(engine, case.victim_ref)).participant_ref
+    ref, name = await self_refer(client, engine, case.case_ref, age_band="child")
+    assert ref == force_ref
+    [row] = await candidates_of(engine, case)
+    assert (row.sources, row.declared_child) == (["force_case", "self_referral"], True)
+    detail = (await client.get(f"/candidates/{ref}", headers=coordinator(participants))).json()
+    assert detail["self_referral"]["name"] == name
+    assert detail["child"] is True
+
+
+async def test_a_merged_self_referral_is_resealed_and_withdrawal_erases_everything_of_both(
+    participants: Participants, client: httpx.AsyncClient, engine: AsyncEngine
+) -> None:
+    first = a_closed_case()
+    await close(participants, first)
+    victims_ref = (await candidate_row(engine, first.victim_ref)).participant_ref
+    # The victim refers themself about another case of theirs, not yet closed.
+    second = a_closed_case(victim_ref=first.victim_ref, sexual_offence=True)
+    claimer, name = await self_refer(
+        client, engine, second.case_ref, themes=["violence_against_women_and_girls"]
+    )
+    assert claimer != victims_ref
+    await close(participants, second)
+
+    assert await count(engine, candidates, candidates.c.participant_ref == claimer) == 0
+    assert await count(engine, history, history.c.participant_ref == claimer) == 0
+    assert await count(engine, subject_keys, subject_keys.c.subject_ref == claimer) == 0
+    assert await count(engine, self_referrals, self_referrals.c.participant_ref == claimer) == 0
+    row = await candidate_row(engine, first.victim_ref)
+    assert (row.sources, row.declared_themes) == (
+        ["force_case", "self_referral"],
+        ["violence_against_women_and_girls"],
+    )
+    headers = coordinator(participants)
+    detail = (await client.get(f"/candidates/{victims_ref}", headers=headers)).json()
+    assert detail["self_referral"]["name"] == name  # sealed again under the victim's key
+    assert [h["kind"] for h in detail["history"]][-2:] == ["merge", "screening"]
+
+    for step, body in [
+        ("approach", {"via": "direct", "by_ref": "coordinator-1"}),
+        ("withdraw", None),
+    ]:
+        done = await client.post(f"/candidates/{victims_ref}/{step}", json=body, headers=headers)
+        assert done.status_code == 200, (step, done.text)
+    for ref in (victims_ref, claimer):
+        assert await count(engine, subject_keys, subject_keys.c.subject_ref == ref) == 0
+        assert await count(engine, self_referrals, self_referrals.c.participant_ref == ref) == 0
+    async with engine.connect() as conn:
+        dumped = "\n".join(
+            (await conn.execute(sa.text("SELECT t::text FROM participants.candidates t"))).scalars()
+        )
+        cases = await conn.scalar(
+            sa.text("SELECT count(*) FROM participants.cases WHERE victim_ref = :v"),
+            {"v": first.victim_ref},
+        )
+    assert first.victim_ref not in dumped and second.case_ref not in dumped and cases == 0
+
+
+async def test_a_self_referrers_do_not_contact_entry_follows_them_to_the_victims_candidate(
+    participants: Participants, client: httpx.AsyncClient, engine: AsyncEngine
+) -> None:
+    first = a_closed_case()
+    await close(participants, first)
+    victims_ref = (await candidate_row(engine, first.victim_ref)).participant_ref
+    second = a_closed_case(victim_ref=first.victim_ref)
+    claimer, _ = await self_refer(client, engine, second.case_ref)
+    headers = coordinator(participants)
+    listed = await client.post(
+        "/do-not-contact",
+        json={"participant_ref": claimer, "reason_code": "victim_asked_not_to_be_contacted"},
+        headers=headers,
+    )
+    assert listed.status_code == 201
+    await close(participants, second)
+    detail = (await client.get(f"/candidates/{victims_ref}", headers=headers)).json()
+    assert (detail["status"], detail["reason_codes"]) == ("excluded", ["do_not_contact"])
+    entries = (await client.get("/do-not-contact?limit=500", headers=headers)).json()
+    refs = [e["participant_ref"] for e in entries]
+    assert victims_ref in refs and claimer not in refs
+
+
+async def test_an_announced_duplicate_is_excluded_and_its_further_lifecycle_carried_over(
+    participants: Participants, client: httpx.AsyncClient, engine: AsyncEngine
+) -> None:
+    """A self-referrer already approached as a candidate of their own (as before merging)."""
+    first = a_closed_case()
+    await close(participants, first)
+    victims_ref = (await candidate_row(engine, first.victim_ref)).participant_ref
+    second = a_closed_case(victim_ref=first.victim_ref)
+    claimer, _ = await self_refer(client, engine, second.case_ref)
+    approached_at = datetime.now(UTC) - timedelta(days=1)
+    approach = {"via": "direct", "by_ref": "coordinator-1", "at": approached_at.isoformat()}
+    async with engine.begin() as conn:
+        await conn.execute(
+            candidates.update()
+            .where(candidates.c.participant_ref == claimer)
+            .values(
+                status="approached",
+                contact_route="direct",
+                approach=approach,
+                last_approached_at=approached_at,
+            )
+        )
+    bootstrap = participants.runtime.settings.kafka_bootstrap_servers
+    async with TopicReader(bootstrap, CandidateExcludedV1.TOPIC) as reader:
+        await close(participants, second)
+        [excluded] = await reader.events(lambda e: e.data.participant_ref == claimer, count=1)
+    assert excluded.data.reason_codes == ["merged_duplicate"]
+    headers = coordinator(participants)
+    gone = (await client.get(f"/candidates/{claimer}", headers=headers)).json()
+    assert (gone["status"], gone["reason_codes"], gone["self_referral"]) == (
+        "excluded",
+        ["merged_duplicate"],
+        None,
+    )
+    kept = (await client.get(f"/candidates/{victims_ref}", headers=headers)).json()
+    assert (kept["status"], kept["contact_route"]) == ("approached", "direct")
+
+
+# --- the merge rule, as plain logic ----------------------------------------------------------
+
+
+def a_candidate(ref: str, status: Status, **changes: Any) -> Candidate:
+    return Candidate(ref, status, (CandidateSource.FORCE_CASE,), **changes)
+
+
+@pytest.mark.parametrize(
+    ("victims", "claimers", "kept"),
+    [
+        (Status.IDENTIFIED, Status.APPROACHED, Status.APPROACHED),
+        (Status.APPROACHED, Status.CONSENTED, Status.CONSENTED),
+        (Status.CONSENTED, Status.APPROACHED, Status.CONSENTED),
+        (Status.APPROACHED, Status.DECLINED, Status.APPROACHED),
+        (Status.NO_RESPONSE, Status.DECLINED, Status.DECLINED),
+        (Status.DEFERRED, Status.IDENTIFIED, Status.DEFERRED),  # screening settles these
+    ],
+)
+def test_the_merged_candidate_keeps_the_status_further_along(
+    victims: Status, claimers: Status, kept: Status
+) -> None:
+    into = a_candidate("p-1", victims)
+    into.absorb(a_candidate("p-2", claimers, contact_route=ContactRoute.DIRECT), NOW)
+    assert into.status is kept
+    assert into.history[-1].kind == "merge"
+
+
+def test_a_coordinators_exclusion_stands_unless_it_was_for_being_a_duplicate() -> None:
+    excluded = a_candidate("p-2", Status.EXCLUDED, reason_codes=("safeguarding_concern",))
+    into = a_candidate("p-1", Status.CONSENTED)
+    into.absorb(excluded, NOW)
+    assert (into.status, into.reason_codes) == (Status.EXCLUDED, ("safeguarding_concern",))
+    duplicate = a_candidate("p-2", Status.EXCLUDED, reason_codes=(ExclusionReason.DUPLICATE,))
+    into = a_candidate("p-1", Status.IDENTIFIED)
+    into.absorb(duplicate, NOW)
+    assert into.status is Status.IDENTIFIED
+
+
+def test_taking_over_an_approach_announces_the_victims_candidate() -> None:
+    approached = a_candidate(
+        "p-2",
+        Status.APPROACHED,
+        contact_route=ContactRoute.DIRECT,
+        approach=Approach(ContactRoute.DIRECT, "coordinator-1", NOW),
+        last_approached_at=NOW,
+    )
+    into = a_candidate("p-1", Status.PENDING)
+    into.absorb(approached, NOW)
+    assert (into.status, into.last_approached_at) == (Status.APPROACHED, NOW)
+    assert [type(e).__name__ for e in into.events] == ["CandidateIdentified"]
