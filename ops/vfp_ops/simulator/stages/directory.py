@@ -73,6 +73,14 @@ def directory_entries(cycle: CycleState) -> dict[str, dict[str, Any]]:
     }
     for ref, kind in others.items():
         entries[ref] = {"kind": kind, "name": ref}
+    # Notifications writes to the coordination team (a fixed ref) about panels and gaps;
+    # this run's coordinator is its member.
+    entries["coordination-team"] = {
+        "kind": "team",
+        "name": "Panel coordination team",
+        "member_refs": [cast.coordinator],
+        "email": None,
+    }
     praise_oic = cycle.feed.showcase("praise").event.oic_ref
     entries[praise_oic]["line_manager_ref"] = cast.line_manager
     for ref, entry in entries.items():

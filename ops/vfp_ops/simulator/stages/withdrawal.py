@@ -15,11 +15,18 @@ async def withdraw(cycle: CycleState) -> str:
     await http.call("POST", "participants", f"/candidates/{ref}/withdraw", coordinator)
     checks = result.withdrawal_checks
     await cycle.events("participants.consent-withdrawn.v1", lambda d: d.participant_ref == ref)
-    await cycle.events(
+    [removed] = await cycle.events(
         "panels.participant-removed.v1",
         lambda d: d.participant_ref == ref and d.panel_ref == result.next_panel_ref,
     )
     checks["removed_event_for_next_panel"] = True
+    # The coordinators hear of it (notifications, through the coordination team's members).
+    removal = str(removed.envelope.id)
+    await cycle.events(
+        "notifications.sent.v1",
+        lambda d: d.source_event_id == removal and d.template == "participant_removed",
+    )
+    checks["coordinators_told"] = True
 
     async def off_pool() -> bool:
         return ref not in await cycle.pool()
@@ -53,7 +60,8 @@ async def withdraw(cycle: CycleState) -> str:
         raise StageFailed(f"withdrawal checks failed: {failed}")
     return (
         f"{ref}: consent-withdrawn → out of the pool and off both agendas, "
-        f"participant-removed for the draft panel, testimonies 404 in feedback; "
+        f"participant-removed for the draft panel (the coordinators told), testimonies 404 "
+        f"in feedback; "
         f"{result.cancelled_notifications} of their pending sends cancelled (the rest had "
         f"gone)"
     )
