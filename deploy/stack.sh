@@ -253,7 +253,7 @@ kafka_up() {
   rm -f "$KAFKA_PID_FILE"
   java=$(java_bin)
   if [[ -z $java ]]; then
-    apt_install "Java 17+ (Kafka 4.x runs on it)" openjdk-17-jre-headless
+    apt_install "Java 17+ (Kafka 4.x runs on it)" default-jre-headless
     java=$(java_bin)
   fi
   kafka_fetch_jars

@@ -151,7 +151,8 @@ def requeue(
     ] = None,
     yes: Annotated[bool, typer.Option("--yes", "-y", help="Do not ask.")] = False,
 ) -> None:
-    """Hand set-aside rows back to the relay, which sends them in order with the rest."""
+    """Hand set-aside rows back to the relay. They go out next, after whatever of their key
+    was sent meanwhile: a consumer applies each event as it comes."""
     which = f"rows {', '.join(map(str, row_id))}" if row_id else "every set-aside row"
     if not yes:
         typer.confirm(f"Send {which} of {schema} again?", abort=True)

@@ -6,7 +6,6 @@ import asyncio
 import contextlib
 import logging
 import os
-import shutil
 import signal
 import socket
 import sys
@@ -97,12 +96,13 @@ class Platform:
     @asynccontextmanager
     async def running(self) -> AsyncIterator["Platform"]:
         self._check_ports_free()
-        # Mail and traces are this run's (an earlier run's would be read again and again);
-        # logs are kept, appended to.
-        for folder in ("traces", "mail"):
-            shutil.rmtree(self.run_dir / folder, ignore_errors=True)
         for folder in ("logs", "traces", "mail"):
             (self.run_dir / folder).mkdir(parents=True, exist_ok=True)
+        # Mail and traces are this run's (an earlier run's would be read again and again);
+        # only the files we write there go, whatever folder the run was pointed at.
+        for pattern in ("traces/*.jsonl", "mail/*.eml"):
+            for old in self.run_dir.glob(pattern):
+                old.unlink()
         self.mailbox = Mailbox(self.run_dir / "mail")
         self.mailbox.start()
         watchers: list[asyncio.Task[None]] = []

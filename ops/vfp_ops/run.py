@@ -14,7 +14,7 @@ import typer
 from rich.console import Console
 from rich.table import Table
 
-from vfp_ops.platform import BASE_PORT, Platform
+from vfp_ops.platform import BASE_PORT, Platform, PortInUse
 from vfp_ops.simulator.commands import FeedRate, FeedSize, print_result
 from vfp_ops.simulator.outcome import CycleResult
 from vfp_shared.settings import PlatformSettings
@@ -41,7 +41,7 @@ def run(
 ) -> None:
     """Start the platform, drive a panel cycle, then keep it up until Ctrl-C."""
     platform = Platform(PlatformSettings(), run_dir.absolute(), base_port=base_port)
-    raise typer.Exit(0 if asyncio.run(_main(platform, size, rate, keep_running=True)) else 1)
+    raise typer.Exit(_exit_code(platform, size, rate, keep_running=True))
 
 
 def demo(
@@ -52,7 +52,17 @@ def demo(
 ) -> None:
     """Start the platform, drive a panel cycle, stop; exit 0 only if every stage completed."""
     platform = Platform(PlatformSettings(), run_dir.absolute(), base_port=base_port)
-    raise typer.Exit(0 if asyncio.run(_main(platform, size, rate, keep_running=False)) else 1)
+    raise typer.Exit(_exit_code(platform, size, rate, keep_running=False))
+
+
+def _exit_code(platform: Platform, size: int, rate: float, *, keep_running: bool) -> int:
+    """0 when every stage completed; 1 when one failed; 2 when the platform could not start."""
+    try:
+        ok = asyncio.run(_main(platform, size, rate, keep_running=keep_running))
+    except PortInUse as error:
+        console.print(f"[bold red]Not started:[/] {error}")
+        return 2
+    return 0 if ok else 1
 
 
 async def _main(platform: Platform, size: int, rate: float, *, keep_running: bool) -> bool:
@@ -102,11 +112,20 @@ async def _starting(platform: Platform) -> AsyncIterator[None]:
 
 
 def _stop_on_signals(task: "asyncio.Task[object] | None") -> None:
+    """The first SIGTERM or SIGHUP stops us (cleanly: the services drain); later ones are
+    ignored, so they cannot cut that clean stop short."""
     loop = asyncio.get_running_loop()
-    for signum in (signal.SIGTERM, signal.SIGHUP):
+    signals = (signal.SIGTERM, signal.SIGHUP)
+
+    def stop() -> None:
+        for signum in signals:
+            loop.add_signal_handler(signum, lambda: console.print("[dim]already stopping ...[/]"))
+        if task is not None:
+            task.cancel()
+
+    for signum in signals:
         with contextlib.suppress(NotImplementedError):
-            if task is not None:
-                loop.add_signal_handler(signum, task.cancel)
+            loop.add_signal_handler(signum, stop)
 
 
 def _print_services(platform: Platform, took: float) -> None:

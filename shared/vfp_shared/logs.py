@@ -16,11 +16,13 @@ ExcInfo: TypeAlias = (
 
 def safe_reason(error: BaseException) -> str:
     """Why something failed, without the data it failed on (that may be personal): pydantic
-    errors without their input; database errors as the driver's error class, SQLSTATE and
-    constraint, never the statement, its parameters or PostgreSQL's DETAIL line."""
-    if isinstance(error, DBAPIError):
-        orig = error.orig
-        # asyncpg's own error, under SQLAlchemy's adapter: it carries the constraint's name.
+    errors without their input; database errors (SQLAlchemy's or asyncpg's) as the driver's
+    error class, SQLSTATE and constraint, never the statement, its parameters or PostgreSQL's
+    message and DETAIL line (e.g. `invalid input syntax for type uuid: "<the value>"`)."""
+    if isinstance(error, DBAPIError) or getattr(error, "sqlstate", None):
+        # SQLAlchemy's error wraps the adapter's, which wraps asyncpg's own (the one that
+        # carries the constraint's name); the relay and the tools meet asyncpg's directly.
+        orig = error.orig if isinstance(error, DBAPIError) else error
         driver = getattr(orig, "__cause__", None) or orig
         parts = [type(driver).__name__ if driver is not None else type(error).__name__]
         for label, attribute in (("SQLSTATE", "sqlstate"), ("constraint", "constraint_name")):

@@ -24,7 +24,7 @@ class PlatformSettings(BaseSettings):
     outbox_poll_interval_s: float = Field(default=1.0, gt=0)
 
     # OpenTelemetry: spans go to the OTLP/HTTP endpoint when one is set, and to otel_trace_file
-    # (JSON lines) when that is set; with neither, to var/traces/<service>.jsonl.
+    # (JSON lines) when that is set; with neither, to var/run/traces/<service>.jsonl.
     otel_exporter_otlp_endpoint: str | None = None
     otel_trace_file: str | None = None
     otel_sample_ratio: float = Field(default=1.0, ge=0, le=1)
@@ -33,7 +33,7 @@ class PlatformSettings(BaseSettings):
     def trace_file(self, service: str) -> str | None:
         if self.otel_trace_file or self.otel_exporter_otlp_endpoint:
             return self.otel_trace_file
-        return f"var/traces/{service}.jsonl"
+        return f"var/run/traces/{service}.jsonl"  # where `vfp run` and `vfp cycle` look
 
 
 # Public, for local runs and tests only: a service using them warns at start.

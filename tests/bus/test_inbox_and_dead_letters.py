@@ -127,7 +127,8 @@ async def test_offsets_are_committed_only_after_the_transaction(probe: ServiceRu
     try:
         await publish(probe.settings.kafka_bootstrap_servers, [case_closed(f"case-{run}")])
         await asyncio.wait_for(inside.wait(), 20)
-        await asyncio.sleep(0.5)  # time an early commit would have had to land
+        # Longer than Kafka's auto-commit interval (5 s), which an ack-first consumer uses.
+        await asyncio.sleep(5.5)
         assert await _group_lag(probe, wait_for_zero_s=0) == 1
         release.set()
         await eventually(lambda: _has(probe, f"case-{run}"))

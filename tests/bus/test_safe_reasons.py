@@ -3,6 +3,7 @@ it failed on: that data may be a victim's."""
 
 import logging
 
+import asyncpg
 import pytest
 import sqlalchemy as sa
 from pydantic import ValidationError
@@ -11,7 +12,7 @@ from sqlalchemy.exc import IntegrityError
 from vfp_shared.contracts import CaseClosedV1
 from vfp_shared.logs import SafeJsonFormatter, safe_reason
 from vfp_shared.settings import PlatformSettings
-from vfp_shared.storage.engine import create_engine
+from vfp_shared.storage.engine import create_engine, libpq_dsn
 
 CANARY = "Jane Doe, 1 High Street"
 
@@ -52,3 +53,17 @@ async def test_a_database_failure_names_the_constraint_not_the_values(
     logged = SafeJsonFormatter("%(message)s").format(record)
     assert "Jane" not in logged
     assert "IntegrityError: UniqueViolationError, SQLSTATE 23505, constraint one_name" in logged
+
+
+async def test_asyncpgs_own_errors_are_told_without_the_value(
+    platform_settings: PlatformSettings,
+) -> None:
+    conn = await asyncpg.connect(libpq_dsn(platform_settings.database_url))
+    try:
+        with pytest.raises(asyncpg.PostgresError) as caught:
+            await conn.execute(f"SELECT '{CANARY}'::uuid")
+    finally:
+        await conn.close()
+    assert "Jane" in str(caught.value)  # PostgreSQL's message repeats the value
+    reason = safe_reason(caught.value)
+    assert reason == "InvalidTextRepresentationError, SQLSTATE 22P02"

@@ -4,7 +4,7 @@ import json
 
 import pytest
 
-from vfp_shared.asyncapi_docs import DOCS, SERVICES, documents
+from vfp_shared.asyncapi_docs import DOCS, documents
 from vfp_shared.contracts.snapshot import drifted, published_contracts
 
 PERSONAL_FIELD_WORDS = ("name", "email", "phone", "address", "text", "comment", "story")
@@ -30,8 +30,7 @@ def test_no_contract_has_a_field_for_personal_data(topic: str) -> None:
 
 
 def test_the_checked_in_asyncapi_documents_are_current() -> None:
-    current = documents()
-    assert set(current) == set(SERVICES)
+    current = documents()  # every service's (it raises if one cannot be built)
     for service, document in current.items():
         path = DOCS / f"{service}.json"
         assert path.exists(), f"run `make contracts` to write {path}"

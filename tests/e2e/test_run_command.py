@@ -42,6 +42,7 @@ async def test_vfp_run_completes_a_cycle_and_stops_cleanly_on_sigterm(
             while "The platform is up." not in (line := (await process.stdout.readline()).decode()):
                 assert line, "vfp run ended early:\n" + "".join(output)
                 output.append(line)
+                assert "cycle FAILED" not in line, "".join(output)
         process.send_signal(signal.SIGTERM)
         rest, _ = await asyncio.wait_for(process.communicate(), 90)
     finally:

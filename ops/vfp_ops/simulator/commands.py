@@ -116,6 +116,8 @@ def cycle(
         )
     )
     print_result(out, result)
+    for name, where in result.where_to_look.items():
+        out.print(f"{name}: {where}")
     if not result.ok:
         raise typer.Exit(1)
 

@@ -74,3 +74,30 @@ async def _answered_or_waiting(
     asked: "asyncio.Task[httpx.Response]", engine: AsyncEngine, victim: str
 ) -> bool:
     return asked.done() or await someone_waits_for(engine, victim)
+
+
+async def test_publishing_waits_for_a_withdrawal_and_never_publishes_the_withdrawn_victim(
+    client: httpx.AsyncClient, people: People, panels: Panels, engine: AsyncEngine
+) -> None:
+    created = await client.post("/panels", json=panel_body(), headers=people.lead)
+    ref = created.json()["panel_ref"]
+    await client.post(f"/panels/{ref}/schedule", headers=people.lead)
+    staying, leaving = await consented(panels), await consented(panels)
+    studies = ({"participant_ref": v, "mode": "live"} for v in (staying, leaving))
+    put = await client.put(f"/panels/{ref}/agenda", json=agenda_body(*studies), headers=people.lead)
+    assert put.status_code == 200, put.text
+
+    async with panels.runtime.units_of_work() as withdrawal:
+        now = datetime.now(UTC)
+        await handlers.on_consent_withdrawn(withdrawal, panels.settings.policy(), leaving, now, now)
+        asked = asyncio.create_task(
+            client.post(f"/panels/{ref}/agenda/publish", headers=people.lead)
+        )
+        await eventually(lambda: _answered_or_waiting(asked, engine, leaving), timeout_s=10)
+        assert not asked.done(), "publishing did not wait for the withdrawal being applied"
+        await withdrawal.commit()
+    response = await asked
+
+    assert response.status_code == 200, response.text
+    named = [item["participant_ref"] for item in response.json()["agenda"]["items"]]
+    assert staying in named and leaving not in named

@@ -29,7 +29,8 @@ log = logging.getLogger(__name__)
 BACKLOG_EVERY_S = 1.0  # counting the backlog on every batch would cost a round trip each
 PURGE_EVERY_S = 3600.0
 KEEP_SENT_HOURS = 24  # sent rows stay a day, for operators to look back
-SLOTS_PER_ROUND = OUTBOX_SLOTS // 4
+# Half the slots a round: a second relay always finds work, one alone needs two rounds at most.
+SLOTS_PER_ROUND = OUTBOX_SLOTS // 2
 # An event id older than this cannot come back: Kafka keeps records 7 days by default
 # (log.retention.hours), and a consumer group's offsets as long. Twice that, to be safe.
 KEEP_INBOX_DAYS = 14

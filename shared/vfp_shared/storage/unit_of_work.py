@@ -102,6 +102,7 @@ class UnitOfWork:
         await self.session.commit()
         self._outgoing = []
         self._staged = {}
+        self._held = set()  # released with the transaction
 
     async def _write_outbox(self) -> None:
         """All outgoing events in one statement of plain SQL: it runs for every batch of every

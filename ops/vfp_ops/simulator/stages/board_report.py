@@ -4,6 +4,7 @@ this cycle's own window shows the theme it made recur, never the one below k."""
 import json
 from datetime import UTC, datetime, timedelta
 
+from vfp_feedback.service_layer.report import TOP_THEMES
 from vfp_ops.simulator.outcome import StageFailed
 from vfp_ops.simulator.stages.state import CycleState
 
@@ -31,7 +32,7 @@ async def write_board_report(cycle: CycleState) -> str:
     cycle_report = await http.json("GET", "feedback", "/reports/board", board, params=window)
     themes = cycle_report.get("recurring_themes", [])
     listed = json.dumps(themes)
-    outranked = bool(themes) and all(
+    outranked = len(themes) == TOP_THEMES and all(
         theme["testimony_count"] >= RECURRING_TESTIMONIES for theme in themes
     )
     if cycle.recurring_theme not in listed and not outranked:

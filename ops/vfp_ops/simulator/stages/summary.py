@@ -61,8 +61,6 @@ async def summarise(cycle: CycleState, dead_before: dict[str, int], report: Repo
         "traces": str(traces),
         "victim_journey_trace": f"{trace_id} in {', '.join(result.trace_services)}",
     }
-    for name, where in result.where_to_look.items():
-        report.info(f"{name}: {where}")
     problems = []
     if result.dead_letters:
         problems.append(f"dead letters: {result.dead_letters}")

@@ -15,7 +15,7 @@ async def withdraw(cycle: CycleState) -> str:
     await http.call("POST", "participants", f"/candidates/{ref}/withdraw", coordinator)
     checks = result.withdrawal_checks
     await cycle.events("participants.consent-withdrawn.v1", lambda d: d.participant_ref == ref)
-    [removed] = await cycle.events(
+    removed, *_ = await cycle.events(
         "panels.participant-removed.v1",
         lambda d: d.participant_ref == ref and d.panel_ref == result.next_panel_ref,
     )

@@ -63,6 +63,16 @@ class PanelRepository:
         rows = (await self._session.execute(query.order_by(t.panels.c.starts_at))).all()
         return await self._assemble(rows)
 
+    async def agenda_participants(self, panel_ref: str) -> set[str]:
+        """The victims the panel's agenda names (read without locking the panel)."""
+        found = await self._session.scalars(
+            sa.select(t.agenda_items.c.participant_ref).where(
+                t.agenda_items.c.panel_ref == panel_ref,
+                t.agenda_items.c.participant_ref.is_not(None),
+            )
+        )
+        return set(found)
+
     async def with_participant(
         self, participant_ref: str, statuses: Iterable[PanelStatus] | None = None
     ) -> list[Panel]:

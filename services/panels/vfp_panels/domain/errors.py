@@ -63,6 +63,11 @@ class AgendaDoesNotFit(Conflict):
         )
 
 
+class AgendaChangedMeanwhile(Conflict):
+    def __init__(self) -> None:
+        super().__init__("the agenda changed while it was being published: publish it again")
+
+
 class RegistrationClosed(Conflict):
     def __init__(self) -> None:
         super().__init__("registration closes when the panel starts")

@@ -20,6 +20,7 @@ from vfp_panels.domain.agenda_rules import AgendaFacts, broken_rules
 from vfp_panels.domain.attendance import AttendanceSummary, Attendee, summarise
 from vfp_panels.domain.consent import Consent, counts
 from vfp_panels.domain.errors import (
+    AgendaChangedMeanwhile,
     AlertNotFound,
     BrokenRule,
     Invalid,
@@ -289,7 +290,13 @@ async def publish_agenda(
     uow: UnitOfWork, policy: PanelPolicy, panel_ref: str, actor: Principal, now: datetime
 ) -> Panel:
     panels = PanelRepository(uow.session)
+    # Its victims' locks before the panel's (the order every writer keeps), so the pool it is
+    # checked against cannot change under it; an agenda replaced meanwhile is refused.
+    named = await panels.agenda_participants(panel_ref)
+    await _lock_victims(uow, named)
     panel = await panels.get(panel_ref, actor.organisation)
+    if {item.participant_ref for item in panel.agenda if item.participant_ref} - named:
+        raise AgendaChangedMeanwhile()
     panel.publish_agenda(await _agenda_facts(uow, policy, panel), now)
     await panels.save(panel)
     await _audit(uow, actor, "agenda.published", panel.ref)
@@ -376,9 +383,10 @@ async def on_candidate_excluded(
     await _audit_each(
         uow, SYSTEM, "participant.removed", [p.ref for p in upcoming], "candidate excluded"
     )
-    await InvitationRepository(uow.session).remove_participant(
-        participant_ref, [p.ref for p in upcoming]
-    )
+    if upcoming:
+        await InvitationRepository(uow.session).remove_participant(
+            participant_ref, [p.ref for p in upcoming]
+        )
     await pool_repository.remove(participant_ref)
     await _audit(uow, SYSTEM, "pool.excluded", participant_ref, "candidate excluded")
 
