@@ -4,6 +4,7 @@ notifications can be read. Logs, traces and mail land in the run folder."""
 
 import asyncio
 import contextlib
+import ctypes
 import logging
 import os
 import signal
@@ -33,6 +34,16 @@ READY_TIMEOUT_S = 90.0
 RESTART_BACKOFF_S = (1.0, 2.0, 5.0, 10.0)
 # A service's own clean stop may take its dispatcher's 30 s plus the relay's drain.
 STOP_GRACE_S = 45.0
+
+
+def _stop_when_parent_dies() -> None:
+    """In the child, before it runs: SIGTERM it (a clean stop) if `vfp` itself dies, even by
+    SIGKILL, so no service is left running on its own. Linux only; elsewhere a no-op."""
+    with contextlib.suppress(OSError, AttributeError):
+        ctypes.CDLL(None, use_errno=True).prctl(PR_SET_PDEATHSIG, signal.SIGTERM)
+
+
+PR_SET_PDEATHSIG = 1
 
 
 class PortInUse(RuntimeError):
@@ -152,6 +163,7 @@ class Platform:
             stdout=output,
             stderr=output,
             start_new_session=True,
+            preexec_fn=_stop_when_parent_dies,
         )
         output.close()
         service.started_at = time.monotonic()

@@ -63,10 +63,11 @@ async def test_lock_many_takes_every_key_in_one_go_and_a_held_key_again_costs_no
         await first.session.connection()  # the transaction's own BEGIN is not counted
         event.listen(engine, "before_cursor_execute", count)
         try:
-            await first.lock_many(["participant:p-2", "participant:p-3"])
+            locked = await first.lock_many(["participant:p-2", "participant:p-3"])
+            assert locked == {"participant:p-2", "participant:p-3"}
             assert len(statements) == 1  # both keys in one round trip
-            await first.lock("participant:p-3")  # held already: no round trip
-            assert len(statements) == 1
+            assert await first.lock_many(["participant:p-3"]) == set()  # held already
+            assert len(statements) == 1  # no round trip
         finally:
             event.remove(engine, "before_cursor_execute", count)
         second_done = asyncio.Event()

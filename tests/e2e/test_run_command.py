@@ -46,8 +46,12 @@ async def test_vfp_run_completes_a_cycle_and_stops_cleanly_on_sigterm(
         process.send_signal(signal.SIGTERM)
         rest, _ = await asyncio.wait_for(process.communicate(), 90)
     finally:
-        if process.returncode is None:
-            process.kill()
+        if process.returncode is None:  # failed: stop it cleanly so no service outlives it
+            process.send_signal(signal.SIGTERM)
+            try:
+                await asyncio.wait_for(process.wait(), 60)
+            except TimeoutError:
+                process.kill()
     shown = "".join(output) + rest.decode()
     assert process.returncode == 0, shown
     assert "cycle complete" in shown and "where to look" in shown, shown

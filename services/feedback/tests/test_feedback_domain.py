@@ -193,6 +193,16 @@ def test_a_cell_under_k_cannot_be_worked_out_from_the_cells_beside_it() -> None:
         "c": None,
         "d": 9,
     }
+    # 0 is no one: shown as 0, never hidden, never hidden in place of a cell under k.
+    assert suppressed_breakdown({"positive": 2, "negative": 0}, 3) == {
+        "positive": None,
+        "negative": 0,
+    }
+    assert suppressed_breakdown({"live": 10, "pre_recorded": 2, "support_worker": 0}, 3) == {
+        "live": None,
+        "pre_recorded": None,
+        "support_worker": 0,
+    }
     assert suppressed_breakdown({"positive": 0, "negative": 3}, 3) == {
         "positive": 0,
         "negative": 3,

@@ -198,7 +198,7 @@ async def test_the_board_report_matches_the_fixture(
             "label": "Compassion and empathy",
             "victims_code_right": None,
             "positive": None,
-            "negative": None,
+            "negative": 0,
         },
         {
             "theme_code": theme,

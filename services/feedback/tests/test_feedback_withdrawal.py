@@ -17,7 +17,7 @@ from vfp_feedback.bootstrap import Feedback
 from vfp_feedback.service_layer import participants
 from vfp_feedback.settings import FeedbackSettings
 from vfp_shared.auth import Role
-from vfp_shared.contracts import ConsentWithdrawnV1
+from vfp_shared.contracts import ActionCompletedV1, ConsentWithdrawnV1
 from vfp_shared.contracts.vocabulary import ConsentScope
 from vfp_shared.testing import envelope, publish
 
@@ -273,6 +273,7 @@ class Victim:
     theme: str
     testimony_ref: str
     endorsement_ref: str
+    action_ref: str
 
 
 async def a_victim_who_spoke(
@@ -306,14 +307,26 @@ async def a_victim_who_spoke(
     endorsement = await client.post(
         "/endorsements", headers=coordinator, json={"participant_refs": [victim], "subject": "x"}
     )
+    testimony_ref = testimony.json()["testimony_ref"]
+    action = await client.post(
+        "/actions",
+        headers=coordinator,
+        json={
+            "title": "t",
+            "owner_ref": "o",
+            "due_on": "2031-01-01",
+            "testimony_refs": [testimony_ref],
+        },
+    )
     return Victim(
         victim,
         officer,
         team,
         service,
         theme,
-        testimony.json()["testimony_ref"],
+        testimony_ref,
         endorsement.json()["endorsements"][victim],
+        action.json()["action_ref"],
     )
 
 
@@ -387,6 +400,13 @@ def racing_write(
             coordinator,
             201,
         ),
+        "action completed": (
+            "POST",
+            f"/actions/{victim.action_ref}/status",
+            {"status": "completed"},
+            coordinator,
+            200,
+        ),
     }
     return writes[write]
 
@@ -413,6 +433,7 @@ async def waits_for(feedback: Feedback, pid: int) -> bool:
         "tags",
         "action from a theme",
         "action from a testimony",
+        "action completed",
     ],
 )
 async def test_a_write_racing_the_withdrawal_waits_for_it_and_leaves_nothing_behind(
@@ -438,3 +459,14 @@ async def test_a_write_racing_the_withdrawal_waits_for_it_and_leaves_nothing_beh
     async with feedback.runtime.engine.connect() as conn:
         assert await rows_holding(conn, victim.ref, skip=KEPT_BY_DESIGN) == []
         assert await sealed_for(conn, victim.ref) == []
+        # The outbox keeps refs by contract, but "you said, we did" must not name the erased.
+        outbox = t.BUS.outbox
+        completed = (
+            await conn.scalars(
+                sa.select(outbox.c.payload).where(
+                    outbox.c.topic == ActionCompletedV1.TOPIC, outbox.c.key == victim.action_ref
+                )
+            )
+        ).all()
+    assert len(completed) == (write == "action completed")
+    assert [p for p in completed if victim.ref.encode() in p] == []

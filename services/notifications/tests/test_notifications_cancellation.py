@@ -241,6 +241,51 @@ async def test_a_claimed_send_about_a_victim_since_withdrawn_is_cancelled_not_se
         "consent_withdrawn",
         None,
     )
+    # Erased from the row too, as a withdrawal's cancellation does.
+    assert await _status_and_about(service.runtime.engine, row["notification_ref"]) == (
+        "cancelled",
+        [],
+    )
+
+
+async def test_a_claimed_you_said_we_did_goes_on_without_a_victim_since_withdrawn(
+    settings: NotificationsSettings,
+    service: Notifications,
+    directory: Directory,
+    mailbox: Mailbox,
+    engine: AsyncEngine,
+    clock: Clock,
+    client: Any,
+    coordinator: dict[str, str],
+) -> None:
+    first, second = ref("victim"), ref("victim")
+    isva = await directory.add(ref("isva"), kind="support_worker")
+    await publish(
+        settings.kafka_bootstrap_servers, [consent_given(first, isva), consent_given(second, isva)]
+    )
+    for victim in (first, second):
+        await eventually(lambda v=victim: knows_participant(engine, v), what="the consents")  # type: ignore[misc]
+    with at_night(clock, settings):
+        await publish(settings.kafka_bootstrap_servers, [action_completed([first, second])])
+        [waiting] = await eventually(
+            lambda: _with_reason(client, coordinator, isva, "quiet_hours"), what="deferral"
+        )
+    lease = datetime.now(UTC) + timedelta(minutes=5)
+    async with service.runtime.units_of_work() as uow:
+        notification_ref = UUID(waiting["notification_ref"])
+        assert await sends.update(uow.session, notification_ref, claimed_until=lease)
+        found = await sends.get(uow.session, notification_ref)
+        entries = await service.directory_for(uow.session).find([isva])
+        # The first victim's tombstone alone, as if the send had slipped past the withdrawal.
+        await participants.record_withdrawal(uow.session, first, datetime.now(UTC))
+        await uow.commit()
+    assert found is not None
+
+    await service.dispatcher.deliver(replace(found[0], claimed_until=lease), entries.get(isva))
+
+    # Sent, about the other victim alone: the withdrawn one is no longer named on the row.
+    assert len(mailbox.to(f"{isva}@force.example")) == 1
+    assert await _status_and_about(engine, waiting["notification_ref"]) == ("sent", [second])
 
 
 async def test_a_withdrawal_takes_only_that_victim_off_a_you_said_we_did_for_several(

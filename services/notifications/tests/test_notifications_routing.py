@@ -17,6 +17,7 @@ from notifications_events import (
 
 from vfp_notifications.domain.model import (
     COORDINATION_TEAM,
+    VICTIM_NOT_NAMED,
     VICTIM_WITHOUT_SUPPORTER,
     SupporterLink,
     Template,
@@ -81,6 +82,18 @@ def test_a_victim_is_never_the_recipient_even_with_direct_contact_consent() -> N
     ]
 
 
+def test_a_victim_invitation_naming_no_victim_is_sent_to_no_one_but_logged() -> None:
+    event = victim_invited(participant_ref=None)
+    [intent] = route(event, Known())
+    assert (intent.recipient_ref, intent.template, intent.unreachable) == (
+        COORDINATION_TEAM,
+        Template.INVITATION_VIA_SUPPORTER,
+        VICTIM_NOT_NAMED,
+    )
+    assert intent.about_refs == ()
+    assert victims_named(event) == []
+
+
 def test_a_staff_invitation_goes_to_the_recipient_ref() -> None:
     event = invited(invitee_kind=InviteeKind.CPS)
     [intent] = route(event, Known())
@@ -100,6 +113,15 @@ def test_a_held_panel_sends_attendees_the_recording_and_survey() -> None:
     intents = route(event, Known())
     assert recipients(intents) == [(r, Template.PANEL_HELD) for r in event.attendee_refs]
     assert intents[0].context["recording_ref"] == event.recording_ref
+
+
+def test_an_attendee_who_is_a_victim_is_left_out() -> None:
+    # A victim who attended (live) is a known participant with a supporter: the recording and
+    # survey links go to the staff attendees, never to the victim.
+    victim, officer, isva = ref("victim"), ref("officer"), ref("isva")
+    event = panel_held(attendee_refs=[officer, victim])
+    known = Known(supporters={victim: SupporterLink(isva)})
+    assert recipients(route(event, known)) == [(officer, Template.PANEL_HELD)]
 
 
 def test_a_shared_case_study_goes_to_the_teams_concerned() -> None:

@@ -227,6 +227,15 @@ async def test_a_nomination_that_only_changes_the_route_is_in_the_history_and_au
             "approached_at",  # in the future
         ),
         ("/candidates/{ref}/decline", {"reason": ""}, "reason"),
+        ("/candidates/{ref}/decline", {"reason": "she cried on the phone"}, "reason"),
+        ("/candidates/{ref}/no-response", {"reason": "Victim_Request"}, "reason"),
+        ("/candidates/{ref}/withdraw", {"reason": f"x{'y' * 60}"}, "reason"),  # over 60
+        ("/candidates/{ref}/exclude", {"reason_code": "merged_duplicate"}, "reason_code"),
+        (
+            "/do-not-contact",
+            {"victim_ref": "v-1", "reason_code": "merged_duplicate"},
+            "reason_code",
+        ),
         ("/candidates/{ref}/exclude", {"reason_code": "because"}, "reason_code"),
         ("/self-referrals", {"name": "A", "case_ref": "c-1"}, "phone"),
         ("/self-referrals", {"name": "A", "email": "not-an-email", "case_ref": "c-1"}, "email"),
@@ -242,6 +251,22 @@ async def test_bad_input_is_refused_with_422_naming_the_field(
     )
     assert response.status_code == 422
     assert field in {str(part) for error in response.json()["detail"] for part in error["loc"]}
+
+
+async def test_an_approach_a_little_ahead_of_our_clock_is_recorded(
+    participants: Participants, client: httpx.AsyncClient
+) -> None:
+    """The client's clock may run slightly ahead: not a reason to refuse the approach."""
+    ref, case = await a_candidate(participants)
+    at = datetime.now(UTC) + timedelta(minutes=2)
+    approach = {"via": "support_worker", "by_ref": case.support_worker_ref}
+    done = await client.post(
+        f"/candidates/{ref}/approach",
+        json={**approach, "approached_at": at.isoformat()},
+        headers=headers(participants, Role.COORDINATOR),
+    )
+    assert done.status_code == 200, done.text
+    assert datetime.fromisoformat(done.json()["approach"]["at"]) == at
 
 
 async def test_a_childs_consent_without_a_guardian_is_refused_naming_the_field(
@@ -366,7 +391,8 @@ async def test_withdrawal_erases_the_self_referrers_name_and_contact_details(
     coordinator = headers(participants, Role.COORDINATOR)
     detail = (await client.get(f"/candidates/{ref}", headers=coordinator)).json()
     assert detail["self_referral"] == {"name": name, "email": email, "phone": None}
-    assert (detail["status"], detail["contact_route"]) == ("identified", "direct")
+    # The force knows the victim: the self-referral does not make them reachable directly.
+    assert (detail["status"], detail["contact_route"]) == ("identified", "support_worker")
     assert name not in await _schema_text(engine)  # sealed at rest, even before
     async with engine.connect() as conn:
         sealed = await conn.scalar(
@@ -377,7 +403,7 @@ async def test_withdrawal_erases_the_self_referrers_name_and_contact_details(
     bootstrap = participants.runtime.settings.kafka_bootstrap_servers
     async with TopicReader(bootstrap, ConsentWithdrawnV1.TOPIC) as reader:
         for step, body in [
-            ("approach", {"via": "direct", "by_ref": "coordinator-1"}),
+            ("approach", {"via": "support_worker", "by_ref": case.support_worker_ref}),
             ("consent", {"mode": "live_camera_off", "scopes": ["take_part"]}),
             ("withdraw", None),
         ]:
@@ -599,16 +625,21 @@ async def test_a_flag_waits_for_its_case_to_close_and_its_team_is_audited(
     assert sorted(row.sources) == ["force_case", "staff_flag"]
 
 
-async def test_a_coordinators_reason_goes_to_the_audit_log_only(
+async def test_a_coordinators_reason_is_a_code_and_goes_to_the_audit_log_only(
     participants: Participants, client: httpx.AsyncClient, engine: AsyncEngine
 ) -> None:
     ref, case = await a_candidate(participants)
     coordinator = headers(participants, Role.COORDINATOR)
-    said = {
-        "approach": f"met at the support group {fresh('r')}",
-        "decline": f"does not want to relive it {fresh('r')}",
-    }
     approach = {"via": "support_worker", "by_ref": case.support_worker_ref}
+    # The audit log outlives erasure: a reason is a code, never the coordinator's own words.
+    free_text = await client.post(
+        f"/candidates/{ref}/approach",
+        json={**approach, "reason": "met at the support group"},
+        headers=coordinator,
+    )
+    assert free_text.status_code == 422
+    assert free_text.json()["detail"][0]["loc"] == ["body", "reason"]
+    said = {"approach": "support_worker_advice", "decline": "victim_request"}
     for step, body in [("approach", approach), ("decline", {})]:
         done = await client.post(
             f"/candidates/{ref}/{step}", json={**body, "reason": said[step]}, headers=coordinator

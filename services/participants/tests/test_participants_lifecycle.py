@@ -172,6 +172,11 @@ def test_only_a_self_referrer_may_be_approached_directly() -> None:
     referred = a_candidate(sources=(CandidateSource.SELF_REFERRAL,))
     referred.record_approach(ContactRoute.DIRECT, "coordinator-1", NOW)
     assert referred.supporter_ref is None
+    # Once the force knows the victim, a self-referral is only a claim.
+    claimed = a_candidate(sources=(CandidateSource.FORCE_CASE, CandidateSource.SELF_REFERRAL))
+    with pytest.raises(RuleViolation) as refused:
+        claimed.record_approach(ContactRoute.DIRECT, "coordinator-1", NOW)
+    assert refused.value.field == "via" and claimed.status is Status.IDENTIFIED
 
 
 def test_consent_needs_take_part_and_names_for_the_named_scopes() -> None:

@@ -20,6 +20,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 from vfp_participants.adapters.tables import candidates, history, self_referrals, subject_keys
 from vfp_participants.bootstrap import Participants
 from vfp_participants.domain.model import Approach, Candidate, ExclusionReason, Status
+from vfp_participants.domain.screening import Decision, Verdict
 from vfp_shared.auth import Role
 from vfp_shared.contracts import CandidateExcludedV1, CaseClosedV1
 from vfp_shared.contracts.vocabulary import CandidateSource, ContactRoute
@@ -82,7 +83,15 @@ async def test_a_self_referrer_becomes_the_victims_candidate_when_the_force_clos
     assert [r.participant_ref for r in await candidates_of(engine, case)] == [ref]
     assert row.sources == ["self_referral", "force_case"]
     detail = (await client.get(f"/candidates/{ref}", headers=coordinator(participants))).json()
-    assert (detail["status"], detail["contact_route"]) == ("identified", "direct")
+    # Now the force knows the victim, the self-referral is a claim to confirm through the
+    # support worker, who is the one to contact them.
+    assert (detail["status"], detail["contact_route"], detail["supporter_ref"]) == (
+        "identified",
+        "support_worker",
+        case.support_worker_ref,
+    )
+    claims = [h["detail"] for h in detail["history"] if h["kind"] == "attach"]
+    assert claims == [{"claim": "to_confirm"}]
     assert detail["self_referral"]["name"] == name
 
 
@@ -130,7 +139,7 @@ async def test_a_merged_self_referral_is_resealed_and_withdrawal_erases_everythi
     assert [h["kind"] for h in detail["history"]][-2:] == ["merge", "screening"]
 
     for step, body in [
-        ("approach", {"via": "direct", "by_ref": "coordinator-1"}),
+        ("approach", {"via": "support_worker", "by_ref": detail["supporter_ref"]}),
         ("withdraw", None),
     ]:
         done = await client.post(f"/candidates/{victims_ref}/{step}", json=body, headers=headers)
@@ -207,7 +216,57 @@ async def test_an_announced_duplicate_is_excluded_and_its_further_lifecycle_carr
         None,
     )
     kept = (await client.get(f"/candidates/{victims_ref}", headers=headers)).json()
-    assert (kept["status"], kept["contact_route"]) == ("approached", "direct")
+    # The approach that happened is carried over; who is contacted next is not changed.
+    assert (kept["status"], kept["approach"]["via"]) == ("approached", "direct")
+    assert (kept["contact_route"], kept["supporter_ref"]) == (
+        "support_worker",
+        first.support_worker_ref,
+    )
+
+
+@pytest.mark.parametrize(
+    ("supported", "route"), [(True, "support_worker"), (False, "officer_in_case")]
+)
+async def test_a_strangers_self_referral_about_a_force_case_changes_nobody_contacted(
+    participants: Participants,
+    client: httpx.AsyncClient,
+    engine: AsyncEngine,
+    supported: bool,
+    route: str,
+) -> None:
+    """Anyone who knows a crime reference can self-refer about it (in a domestic-abuse case,
+    the perpetrator): the approach still goes through the worker or the officer, and the
+    details the victim's candidate holds stay as they were."""
+    worker = {} if supported else {"support_service_ref": None, "support_worker_ref": None}
+    case = a_closed_case(**worker)
+    await close(participants, case)
+    victims_ref = (await candidate_row(engine, case.victim_ref)).participant_ref
+    headers = coordinator(participants)
+    before = (await client.get(f"/candidates/{victims_ref}", headers=headers)).json()
+    assert (before["contact_route"], before["status"]) == (route, "identified")
+    _, victims_name = await self_refer(client, engine, case.case_ref)
+
+    _, strangers_name = await self_refer(
+        client, engine, case.case_ref, themes=["minority_communities"], age_band="child"
+    )
+
+    after = (await client.get(f"/candidates/{victims_ref}", headers=headers)).json()
+    assert (after["status"], after["contact_route"], after["supporter_ref"]) == (
+        "identified",
+        route,
+        before["supporter_ref"],
+    )
+    assert after["self_referral"]["name"] == victims_name != strangers_name
+    merges = [h for h in after["history"] if h["kind"] == "merge"]
+    assert [m["detail"]["claim"] for m in merges] == ["to_confirm", "to_confirm"]
+    # A claim may add to what is known (a theme, a child), never take away.
+    assert set(after["themes"]) >= set(before["themes"]) and after["child"] is True
+    direct = await client.post(
+        f"/candidates/{victims_ref}/approach",
+        json={"via": "direct", "by_ref": "coordinator-1"},
+        headers=headers,
+    )
+    assert direct.status_code == 422 and direct.json()["detail"][0]["loc"] == ["body", "via"]
 
 
 # --- the merge rule, as plain logic ----------------------------------------------------------
@@ -246,6 +305,41 @@ def test_a_coordinators_exclusion_stands_unless_it_was_for_being_a_duplicate() -
     into = a_candidate("p-1", Status.IDENTIFIED)
     into.absorb(duplicate, NOW)
     assert into.status is Status.IDENTIFIED
+
+
+def test_a_victim_excluded_as_a_duplicate_is_screened_again_once_the_duplicate_is_merged() -> None:
+    """Else the victim would stay excluded for good: the duplicate is gone after the merge."""
+    into = a_candidate("p-1", Status.EXCLUDED, reason_codes=(ExclusionReason.DUPLICATE.value,))
+    into.absorb(a_candidate("p-2", Status.PENDING), NOW)
+    assert (into.status, into.reason_codes) == (Status.PENDING, ())
+    assert into.history[-1].from_status is Status.EXCLUDED
+    identified = Decision(Verdict.IDENTIFIED, (), "test+0")
+    into.apply_screening(identified, NOW, sourcing=True)
+    assert into.status is Status.IDENTIFIED
+    assert [type(e).__name__ for e in into.events] == ["CandidateIdentified"]
+    # Another coordinator's exclusion still stands.
+    kept = a_candidate("p-1", Status.EXCLUDED, reason_codes=("not_suitable_for_panel",))
+    kept.absorb(a_candidate("p-2", Status.PENDING), NOW)
+    assert kept.status is Status.EXCLUDED
+
+
+def test_a_merge_never_changes_who_is_contacted() -> None:
+    into = a_candidate(
+        "p-1",
+        Status.IDENTIFIED,
+        contact_route=ContactRoute.SUPPORT_WORKER,
+        supporter_ref="sw-1",
+        safeguarding=True,
+        child=True,
+    )
+    claimer = a_candidate(
+        "p-2", Status.APPROACHED, contact_route=ContactRoute.DIRECT, supporter_ref=None
+    )
+    into.absorb(claimer, NOW)
+    assert into.status is Status.APPROACHED
+    assert (into.contact_route, into.supporter_ref) == (ContactRoute.SUPPORT_WORKER, "sw-1")
+    assert (into.safeguarding, into.child) == (True, True)
+    assert into.history[-1].detail == {"merged": "self_referral", "claim": "to_confirm"}
 
 
 def test_taking_over_an_approach_announces_the_victims_candidate() -> None:

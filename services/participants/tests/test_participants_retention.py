@@ -70,7 +70,7 @@ async def test_final_candidates_past_retention_are_erased_and_recent_or_consente
     participants: Participants, client: httpx.AsyncClient, engine: AsyncEngine
 ) -> None:
     coordinator = bearer(participants.runtime.settings, Role.COORDINATOR)
-    # A self-referrer who declined long ago: a sealed name, a key of their own.
+    # A self-referred victim who declined long ago: a sealed name, a key of the candidate's.
     _, case = await a_candidate(participants)
     referred = await client.post(
         "/self-referrals",
@@ -82,7 +82,7 @@ async def test_final_candidates_past_retention_are_erased_and_recent_or_consente
         client,
         coordinator,
         declined_old,
-        ("approach", {"via": "direct", "by_ref": "coordinator-1"}),
+        ("approach", {"via": "support_worker", "by_ref": case.support_worker_ref}),
         ("decline", None),
     )
     # A force victim a coordinator excluded long ago: the victim's cases are held.

@@ -191,6 +191,17 @@ def test_contact_is_never_cold() -> None:
     )
 
 
+def test_a_self_referral_never_makes_a_victim_the_force_knows_reachable_directly() -> None:
+    """The self-referral is then only a claim: anyone who knows the crime reference can make it."""
+    worked = a_case(support_worker_ref="sw-1")
+    assert contact_route(a_victim(worked, self_referred=True)) == (ContactRoute.DIRECT, None)
+    known = {"self_referred": True, "known_to_force": True}
+    assert contact_route(a_victim(worked, **known)) == (ContactRoute.SUPPORT_WORKER, "sw-1")
+    assert contact_route(a_victim(**known)) == (ContactRoute.OFFICER_IN_CASE, "oic-1")
+    nobody = a_victim(a_case(oic_ref=None), **known)
+    assert screen(nobody, POLICY, NOW).reason_codes == (ReasonCode.NO_CONTACT_ROUTE,)
+
+
 def test_one_victim_with_several_cases_is_blocked_by_any_of_them() -> None:
     good = a_case(case_ref="case-1")
     complained = a_case(case_ref="case-2", open_complaints=1, themes=frozenset())

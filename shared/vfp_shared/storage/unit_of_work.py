@@ -75,20 +75,29 @@ class UnitOfWork:
         travel on different topics and may be applied at once by two instances."""
         await self.lock_many([key])
 
-    async def lock_many(self, keys: Iterable[str]) -> None:
-        """`lock` for several keys in one round trip, in sorted order (so two units of work
-        locking overlapping keys cannot deadlock on them). A key held already costs nothing."""
-        wanted = sorted({f"{self._tables.schema}:{key}" for key in keys} - self._held)
-        if not wanted:
-            return
-        # unnest yields the sorted array in order, so the locks are taken in that order.
+    async def lock_many(self, keys: Iterable[str]) -> set[str]:
+        """`lock` for several keys in one round trip, always in the same order (two units of
+        work locking overlapping sets in one call each cannot deadlock on them; a lock taken
+        later, outside that order, can, and PostgreSQL then aborts one: the consumer retries
+        it). A key held already costs nothing. Returns the keys this call locked (not held
+        before): what was read before it may be stale."""
+        fresh = {key for key in keys if self._lock_name(key) not in self._held}
+        if not fresh:
+            return set()
+        names = sorted(self._lock_name(key) for key in fresh)
+        # PostgreSQL evaluates a volatile function of the select list after ORDER BY.
         await self.session.execute(
             sa.text(
-                "SELECT pg_advisory_xact_lock(hashtext(k)) FROM unnest(CAST(:keys AS text[])) k"
+                "SELECT pg_advisory_xact_lock(hashtext(k)) "
+                "FROM unnest(CAST(:keys AS text[])) k ORDER BY hashtext(k), k"
             ),
-            {"keys": wanted},
+            {"keys": names},
         )
-        self._held.update(wanted)
+        self._held.update(names)
+        return fresh
+
+    def _lock_name(self, key: str) -> str:
+        return f"{self._tables.schema}:{key}"
 
     async def claim(self, events: Sequence[tuple[UUID, str]]) -> set[UUID]:
         """Inbox: which of these events have not been handled before."""

@@ -51,6 +51,7 @@ def survey_figure(panels: Sequence[Mapping[str, Any]]) -> Figure:
 
 
 def survey_trend(panels: Sequence[Mapping[str, Any]]) -> str | None:
+    """The survey means per panel as an inline SVG; None when no panel has been surveyed."""
     return _svg(survey_figure(panels)) if panels else None
 
 

@@ -11,10 +11,11 @@ def suppressed(victims: int, k: int) -> int | None:
 
 def suppressed_breakdown(victims: Mapping[str, int], k: int) -> dict[str, int | None]:
     """Counts of victims per cell of a breakdown (by mode, by polarity) shown beside a total:
-    cells of 1 to k-1 are hidden, and so is the next-smallest cell while the hidden ones could
-    be worked out by subtraction (only one hidden) or add up to fewer than k. None is no one."""
+    cells of 1 to k-1 are hidden (None), and so is the next-smallest non-zero cell while the
+    hidden ones could be worked out by subtraction (only one hidden) or add up to fewer than k.
+    0 stays 0: no one stands behind it, and hiding it would not hide anyone else."""
     hidden = {cell for cell, n in victims.items() if 0 < n < k}
-    shown = sorted((n, cell) for cell, n in victims.items() if cell not in hidden)
+    shown = sorted((n, cell) for cell, n in victims.items() if n >= k)
     while hidden and shown and (len(hidden) == 1 or sum(victims[c] for c in hidden) < k):
         hidden.add(shown.pop(0)[1])
     return {cell: None if cell in hidden else n for cell, n in victims.items()}

@@ -11,6 +11,7 @@ from vfp_feedback.domain.actions import ActionStatus, transition
 from vfp_feedback.domain.errors import InvalidFeedback, NotFound
 from vfp_feedback.domain.themes import Polarity
 from vfp_feedback.service_layer.context import Context, new_ref
+from vfp_feedback.service_layer.participants import lock_victims
 from vfp_shared.audit import record
 from vfp_shared.auth import Principal
 from vfp_shared.contracts import ActionCompletedV1, ActionRaisedV1
@@ -103,9 +104,10 @@ async def raise_action(
 
 
 async def _consenting(uow: UnitOfWork, participant_refs: set[str]) -> list[str]:
-    """Those still consenting, their consents held until commit: a withdrawal under way (it
-    deletes the consent first) finishes before, and they are left out, or waits, and then
-    unlinks them too. Row locks, not one advisory lock per victim: a theme may have many."""
+    """Those still consenting, their locks held until commit: a withdrawal under way finishes
+    before, and they are left out, or waits, and then unlinks them too. One round trip for
+    all of them (a theme may have many), in the order the consumer takes them in."""
+    await lock_victims(uow, participant_refs)
     consents = t.consents
     return list(
         (
@@ -113,7 +115,6 @@ async def _consenting(uow: UnitOfWork, participant_refs: set[str]) -> list[str]:
                 sa.select(consents.c.participant_ref)
                 .where(consents.c.participant_ref.in_(participant_refs))
                 .order_by(consents.c.participant_ref)
-                .with_for_update(read=True)
             )
         ).all()
     )
@@ -148,21 +149,31 @@ async def change_status(
         "status change",
     )
     if status is ActionStatus.COMPLETED:
-        participants = (
-            await uow.session.scalars(
-                sa.select(t.action_participants.c.participant_ref)
-                .where(t.action_participants.c.action_ref == action_ref)
-                .order_by(t.action_participants.c.participant_ref)
-            )
-        ).all()
+        # Their locks first, then read again: a withdrawal under way has unlinked them by then,
+        # so "you said, we did" never names a victim already erased.
+        await lock_victims(uow, await _linked(uow, action_ref))
         uow.emit(
             ActionCompletedV1(
                 action_ref=action_ref,
                 title=row.title,
-                participant_refs=list(participants),
+                participant_refs=await _linked(uow, action_ref),
                 completed_at=now,
             )
         )
+
+
+async def _linked(uow: UnitOfWork, action_ref: str) -> list[str]:
+    """The victims whose feedback led to the action."""
+    links = t.action_participants
+    return list(
+        (
+            await uow.session.scalars(
+                sa.select(links.c.participant_ref)
+                .where(links.c.action_ref == action_ref)
+                .order_by(links.c.participant_ref)
+            )
+        ).all()
+    )
 
 
 async def list_actions(

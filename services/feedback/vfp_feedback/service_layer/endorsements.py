@@ -9,7 +9,7 @@ from vfp_feedback.adapters import tables as t
 from vfp_feedback.domain.endorsements import EndorsementOutcome, require_open
 from vfp_feedback.domain.errors import ConsentNotGiven, NotFound
 from vfp_feedback.service_layer.context import Context, new_ref
-from vfp_feedback.service_layer.participants import lock_participant
+from vfp_feedback.service_layer.participants import lock_participant, lock_victims
 from vfp_shared.audit import record
 from vfp_shared.auth import Principal
 from vfp_shared.contracts import EndorsementRecordedV1, EndorsementRequestedV1
@@ -23,9 +23,7 @@ async def request_endorsement(
     """One request per participant; every one of them must have consented."""
     refs: dict[str, str] = {}
     now = ctx.clock()
-    # In one order, so two requests naming the same victims cannot wait on each other.
-    for participant_ref in sorted(set(participant_refs)):
-        await lock_participant(uow, participant_ref)
+    await lock_victims(uow, participant_refs)
     for participant_ref in dict.fromkeys(participant_refs):
         consent = await repository.load_consent(uow.session, participant_ref)
         if consent is None:

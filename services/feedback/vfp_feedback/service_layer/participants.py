@@ -1,5 +1,6 @@
 """Consent in, withdrawal out: what the feedback service holds about a victim follows it."""
 
+from collections.abc import Iterable
 from datetime import datetime
 
 import sqlalchemy as sa
@@ -19,6 +20,12 @@ async def lock_participant(uow: UnitOfWork, participant_ref: str) -> None:
     every write of their words take it first, so they run one after another: nothing checked
     against a consent lands after the erasure."""
     await uow.lock(participant_lock(participant_ref))
+
+
+async def lock_victims(uow: UnitOfWork, participant_refs: Iterable[str]) -> None:
+    """`lock_participant` for several victims in one round trip, in sorted order: the order a
+    consumer batch takes them in, so the two cannot deadlock."""
+    await uow.lock_many(participant_lock(ref) for ref in participant_refs)
 
 
 async def consent_given(uow: UnitOfWork, ctx: Context, event: ConsentGivenV1) -> None:
@@ -64,9 +71,6 @@ async def erase_participant(
     from these rows, so every aggregate not yet published no longer counts them."""
     await lock_participant(uow, participant_ref)
     s = uow.session
-    # The consent goes first: raising an action holds the consents of the victims it links
-    # (FOR SHARE), so a link cannot be added behind this erasure's back.
-    await s.execute(sa.delete(t.consents).where(t.consents.c.participant_ref == participant_ref))
     await s.execute(
         sa.delete(t.testimonies).where(t.testimonies.c.participant_ref == participant_ref)
     )
@@ -86,6 +90,7 @@ async def erase_participant(
             t.action_participants.c.participant_ref == participant_ref
         )
     )
+    await s.execute(sa.delete(t.consents).where(t.consents.c.participant_ref == participant_ref))
     await ctx.vault.erase(s, participant_ref)
     statement = insert(t.withdrawals).values(
         participant_ref=participant_ref, withdrawn_at=withdrawn_at

@@ -120,14 +120,21 @@ async def update(
     return bool(getattr(result, "rowcount", 0))
 
 
-async def still_claimed(session: AsyncSession, ref: UUID, claimed_until: datetime | None) -> bool:
+async def still_claimed(
+    session: AsyncSession, ref: UUID, claimed_until: datetime | None, about_refs: Sequence[str]
+) -> bool:
     """Just before sending: is the send still pending under this dispatcher's lease? Not if it
-    was cancelled (withdrawal, exclusion) since the claim, or the lease passed to another. One
-    about a victim who has withdrawn (however it got past the withdrawal) is cancelled here."""
-    withdrawn = (
-        sa.select(p.c.participant_ref)
-        .where(p.c.participant_ref == sa.any_(t.c.about_refs), p.c.withdrawn_at.is_not(None))
-        .exists()
+    was cancelled (withdrawal, exclusion) since the claim, or the lease passed to another. A
+    victim who has withdrawn (however the send got past the withdrawal) is taken off it, as
+    `cancel_about` does: it goes on about the others, and is cancelled when none are left.
+    `about_refs`: the send's at its claim (refs are only ever taken off a send since)."""
+    remaining: Any = t.c.about_refs
+    for about in about_refs:
+        withdrawn = sa.exists().where(p.c.participant_ref == about, p.c.withdrawn_at.is_not(None))
+        # array_remove of NULL leaves the array as it is: only the withdrawn go.
+        remaining = sa.func.array_remove(remaining, sa.case((withdrawn, sa.literal(about))))
+    no_one_left = sa.and_(
+        sa.func.cardinality(t.c.about_refs) > 0, sa.func.cardinality(remaining) == 0
     )
     result = await session.execute(
         sa.update(t)
@@ -137,9 +144,10 @@ async def still_claimed(session: AsyncSession, ref: UUID, claimed_until: datetim
             t.c.claimed_until == claimed_until,
         )
         .values(
-            status=sa.case((withdrawn, Status.CANCELLED), else_=t.c.status),
-            reason_code=sa.case((withdrawn, "consent_withdrawn"), else_=t.c.reason_code),
-            context=sa.case((withdrawn, sa.null()), else_=t.c.context),
+            about_refs=remaining,
+            status=sa.case((no_one_left, Status.CANCELLED), else_=t.c.status),
+            reason_code=sa.case((no_one_left, "consent_withdrawn"), else_=t.c.reason_code),
+            context=sa.case((no_one_left, sa.null()), else_=t.c.context),
             updated_at=sa.func.now(),
         )
         .returning(t.c.status)

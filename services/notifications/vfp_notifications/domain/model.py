@@ -22,6 +22,8 @@ PERSONAL_CHANNELS = frozenset({Channel.EMAIL, Channel.NOTIFY})
 # victim is taken off a panel, so they review its agenda and invitations.
 COORDINATION_TEAM = "coordination-team"
 VICTIM_WITHOUT_SUPPORTER = "victim_without_supporter"
+# A victim's invitation that names no victim: no supporter can be asked to pass it on.
+VICTIM_NOT_NAMED = "victim_not_named"
 
 
 class Status(StrEnum):

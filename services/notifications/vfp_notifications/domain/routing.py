@@ -8,6 +8,7 @@ from typing import Any
 
 from vfp_notifications.domain.model import (
     COORDINATION_TEAM,
+    VICTIM_NOT_NAMED,
     VICTIM_WITHOUT_SUPPORTER,
     CalendarInvite,
     DirectoryEntry,
@@ -172,6 +173,16 @@ def _invitation(data: ParticipantInvitedV1, known: Known) -> Iterable[Intent]:
         "invitee_kind": data.invitee_kind.value,
     }
     if data.invitee_kind is InviteeKind.VICTIM:
+        if data.participant_ref is None:
+            # No victim named: no supporter to ask, and nothing a withdrawal could cancel it by.
+            # Whatever `recipient_ref` says, no one is invited; the coordinators are told.
+            yield Intent(
+                COORDINATION_TEAM,
+                Template.INVITATION_VIA_SUPPORTER,
+                context,
+                unreachable=VICTIM_NOT_NAMED,
+            )
+            return
         # Whatever `recipient_ref` says, a victim invitee is reached through a supporter only.
         yield from _via_supporter(
             data.participant_ref,
@@ -197,7 +208,7 @@ def _participant_removed(data: ParticipantRemovedV1) -> Intent:
 
 
 def _via_supporter(
-    participant_ref: str | None,
+    participant_ref: str,
     named: str | None,
     known: Known,
     template: Template,
@@ -207,10 +218,10 @@ def _via_supporter(
     """A message about a victim, to the supporter the event names or the consent map knows.
     Nothing about a victim who withdrew; without a supporter, no one can be told, and that
     is logged (to the coordination team) rather than dropped in silence."""
-    link = known.supporters.get(participant_ref) if participant_ref else None
+    link = known.supporters.get(participant_ref)
     if link is not None and link.withdrawn:
         return
-    about = (participant_ref,) if participant_ref else ()
+    about = (participant_ref,)
     supporter = named or (link.supporter_ref if link else None)
     if supporter:
         yield Intent(supporter, template, context, about, invite)

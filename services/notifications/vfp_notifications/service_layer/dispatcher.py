@@ -60,6 +60,15 @@ class DispatchPolicy:
     poll_s: float
 
 
+@dataclass(frozen=True)
+class Claimed:
+    """A send under this dispatcher's lease, with the directory facts to render it by."""
+
+    send: sends.Send
+    entry: DirectoryEntry | None
+    names: Mapping[str, str]
+
+
 class Dispatcher:
     def __init__(
         self,
@@ -98,12 +107,10 @@ class Dispatcher:
     async def dispatch_once(self) -> int:
         """One round: claim what is due, send it, record the outcomes. Returns how many."""
         claimed = await self._claim()
-        await asyncio.gather(*(self.deliver(*send) for send in claimed))
+        await asyncio.gather(*(self.deliver(c.send, c.entry, c.names) for c in claimed))
         return len(claimed)
 
-    async def _claim(
-        self,
-    ) -> list[tuple[sends.Send, DirectoryEntry | None, dict[str, str]]]:
+    async def _claim(self) -> list[Claimed]:
         now = self._clock()
         async with self._uows() as uow:
             due = await sends.claim_due(uow.session, now, self._policy.batch_size)
@@ -113,7 +120,7 @@ class Dispatcher:
             recent = await sends.sent_since(uow.session, recipients, now - timedelta(hours=1))
             named = {ref for s in due for ref in routing.staff_named(s.context)}
             entries = await self._directory_for(uow.session).find(recipients | named)
-            claimed = []
+            claimed: list[Claimed] = []
             for send in due:
                 wait = deferral(
                     now=now,
@@ -136,7 +143,9 @@ class Dispatcher:
                 await sends.update(uow.session, send.notification_ref, claimed_until=lease)
                 names = routing.names_of_staff_named(send.context, entries)
                 claimed.append(
-                    (replace(send, claimed_until=lease), entries.get(send.recipient_ref), names)
+                    Claimed(
+                        replace(send, claimed_until=lease), entries.get(send.recipient_ref), names
+                    )
                 )
             await uow.commit()
         return claimed
@@ -170,7 +179,7 @@ class Dispatcher:
     ) -> None:
         async with self._uows() as uow:
             still_ours = await sends.still_claimed(
-                uow.session, send.notification_ref, send.claimed_until
+                uow.session, send.notification_ref, send.claimed_until, send.about_refs
             )
             await uow.commit()
         if not still_ours:

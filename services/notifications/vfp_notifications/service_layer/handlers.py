@@ -93,8 +93,10 @@ async def enqueue(
     """Write one pending send per (event, recipient, template). One nobody can reach is
     written as failed and reported (delivery-failed) at once: coordinators fix the directory
     (or, for a victim without a supporter, find them one)."""
-    # The victims' supporter links are read under their locks: a withdrawal or exclusion on
-    # another instance either lands first (nothing is queued) or finds the send to cancel.
+    # The victims' supporter links are read under their locks: a withdrawal on another instance
+    # either lands first (its tombstone: nothing is queued) or finds the send to cancel. An
+    # exclusion leaves no marker: landing first, it stops nothing queued after it; landing
+    # after, it finds the send to cancel.
     await lookups.lock_participants(uow, routing.victims_named(event.data))
     planned = await plan(event, lookups, enabled)
     unreachable: dict[UUID, str] = {}
@@ -169,8 +171,9 @@ async def withdraw(uow: UnitOfWork, withdrawal: ConsentWithdrawnV1, lookups: Loo
 
 async def exclude(uow: UnitOfWork, exclusion: CandidateExcludedV1) -> None:
     """Participants excluded the victim (a complaint, a reopened case, a coordinator's call):
-    cancel everything pending about them. Not an erasure: the supporter map stays (they may
-    come back with a new consent), and so do the refs in the rows."""
+    cancel everything pending about them, and take them off a message about other victims too
+    (it goes on without them). Not an erasure: the supporter map stays (they may come back), and
+    so does their ref on the rows about them alone."""
     ref = exclusion.participant_ref
     await uow.lock(participant_lock(ref))
     cancelled = await sends.cancel_about(uow.session, ref, "candidate_excluded", erase=False)

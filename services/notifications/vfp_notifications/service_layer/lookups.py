@@ -19,7 +19,6 @@ class Lookups:
         self._directory = directory
         self._entries: dict[str, DirectoryEntry | None] = {}
         self._links: dict[str, SupporterLink | None] = {}
-        self._locked: set[str] = set()
 
     async def entries(self, refs: Collection[str]) -> dict[str, DirectoryEntry]:
         missing = [r for r in refs if r not in self._entries]
@@ -37,13 +36,13 @@ class Lookups:
         return {r: link for r in refs if (link := self._links[r]) is not None}
 
     async def lock_participants(self, uow: UnitOfWork, refs: Collection[str]) -> None:
-        """Hold these victims' locks until the batch commits, each taken once per batch and in
-        sorted order. A link read before its lock may be stale, so it is read again."""
-        fresh = set(refs) - self._locked
-        await uow.lock_many(participant_lock(ref) for ref in fresh)
-        for ref in fresh:
-            self._locked.add(ref)
-            self._links.pop(ref, None)
+        """Hold these victims' locks until the batch commits. A link cached before its lock was
+        taken may be stale, so it is read again. (The consumer locks a batch's victims before
+        its handlers run, so in a batch nothing is newly locked here and the cache stands.)"""
+        newly = await uow.lock_many(participant_lock(ref) for ref in refs)
+        for ref in refs:
+            if participant_lock(ref) in newly:
+                self._links.pop(ref, None)
 
     def forget_participant(self, ref: str) -> None:
         self._links.pop(ref, None)

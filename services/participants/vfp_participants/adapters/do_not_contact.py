@@ -20,6 +20,8 @@ def digest(key: bytes, kind: str, ref: str) -> str:
 
 
 class DoNotContactList:
+    """The list's entries, each by its id: the digest `key_of` gives."""
+
     def __init__(self, session: AsyncSession, key: bytes):
         self._session = session
         self._key = key
@@ -34,19 +36,19 @@ class DoNotContactList:
             return self.digest("victim", victim_ref)
         return self.digest("participant", participant_ref)
 
-    async def contains(self, digest: str) -> bool:
+    async def contains(self, entry_id: str) -> bool:
         found = await self._session.scalar(
-            sa.select(sa.literal(True)).where(do_not_contact.c.digest == digest)
+            sa.select(sa.literal(True)).where(do_not_contact.c.digest == entry_id)
         )
         return bool(found)
 
     async def add(
-        self, digest: str, participant_ref: str | None, reason_code: str, by: str, at: datetime
+        self, entry_id: str, participant_ref: str | None, reason_code: str, by: str, at: datetime
     ) -> None:
         await self._session.execute(
             insert(do_not_contact)
             .values(
-                digest=digest,
+                digest=entry_id,
                 participant_ref=participant_ref,
                 reason_code=reason_code,
                 added_by=by,
@@ -84,19 +86,16 @@ class DoNotContactList:
         )
         return bool(listed)
 
-    async def entry(self, digest: str) -> sa.Row[Any, Any] | None:
-        """The entry's participant ref (if any) and reason code, locked."""
-        return (
-            await self._session.execute(
-                sa.select(do_not_contact.c.participant_ref, do_not_contact.c.reason_code)
-                .where(do_not_contact.c.digest == digest)
-                .with_for_update()
-            )
-        ).first()
+    async def entry(self, entry_id: str, *, lock: bool = True) -> sa.Row[Any, Any] | None:
+        """The entry's participant ref (if any) and reason code, locked unless `lock` is False."""
+        query = sa.select(do_not_contact.c.participant_ref, do_not_contact.c.reason_code).where(
+            do_not_contact.c.digest == entry_id
+        )
+        return (await self._session.execute(query.with_for_update() if lock else query)).first()
 
-    async def remove(self, digest: str) -> None:
+    async def remove(self, entry_id: str) -> None:
         await self._session.execute(
-            sa.delete(do_not_contact).where(do_not_contact.c.digest == digest)
+            sa.delete(do_not_contact).where(do_not_contact.c.digest == entry_id)
         )
 
     async def entries(self, limit: int, offset: int) -> Sequence[sa.Row[Any, Any, Any, Any, Any]]:

@@ -121,15 +121,17 @@ class CandidateRepository:
         return [(_record(row), bool(row.new_route)) for row in rows]
 
     async def record_closure_unless_listed(
-        self, values: dict[str, Any], digest: str
+        self, values: dict[str, Any], victim_digest: str
     ) -> ClosureRecorded:
         """Upsert a case's closure (an older closure never overwrites a newer one) unless the
-        victim (`digest`) is on the do-not-contact list and has no candidate; one statement.
-        `values`: all of `CLOSURE_COLUMNS`."""
+        victim (`victim_digest`) is on the do-not-contact list and has no candidate; one
+        statement. `values`: all of `CLOSURE_COLUMNS`."""
         assert set(values) == set(CLOSURE_COLUMNS)
         params = {f"p_{k}": v for k, v in values.items()}
         row = (
-            await self.session.execute(_CLOSURE_UNLESS_LISTED, {**params, "p_digest": digest})
+            await self.session.execute(
+                _CLOSURE_UNLESS_LISTED, {**params, "p_digest": victim_digest}
+            )
         ).one()
         return ClosureRecorded(bool(row.listed), bool(row.has_candidate), bool(row.new_case))
 
@@ -148,7 +150,9 @@ class CandidateRepository:
         record.sourcing.victim_ref = victim_ref
 
     async def take_declarations(self, into: CandidateRecord, other: CandidateRecord) -> None:
-        """What a merged self-referrer declared (themes, a child) goes on the victim's candidate."""
+        """What a merged self-referrer declared (themes, a child) goes on the victim's candidate:
+        added only, so a claim never takes away a theme or the child flag (nor safeguarding,
+        which only the force's cases carry)."""
         s = into.sourcing
         s.declared_themes |= other.sourcing.declared_themes
         s.declared_child |= other.sourcing.declared_child
@@ -359,16 +363,17 @@ class CandidateRepository:
             ),
             last_approached_at=record.candidate.last_approached_at,
             self_referred=record.candidate.self_referred,
+            known_to_force=record.candidate.known_to_force,
             declared_themes=s.declared_themes,
             declared_child=s.declared_child,
             nominated_service_ref=s.nominated_service_ref,
             nominated_worker_ref=s.nominated_worker_ref,
         )
 
-    async def _listed(self, digest: str, known: dict[str, bool] | None) -> bool:
-        if known is not None and digest in known:
-            return known[digest]
-        return await self.do_not_contact.contains(digest)
+    async def _listed(self, entry_id: str, known: dict[str, bool] | None) -> bool:
+        if known is not None and entry_id in known:
+            return known[entry_id]
+        return await self.do_not_contact.contains(entry_id)
 
     # --- cases -------------------------------------------------------------------------------
 
@@ -444,12 +449,25 @@ def _ensure_params(victim_ref: str, source: CandidateSource) -> dict[str, Any]:
     }
 
 
+# An unattached claimer: a self-referrer (not withdrawn) claims the case and is not yet any
+# victim's candidate. Said twice, in SQL (to create no candidate for the victim) and in Python
+# (to merge the claimer instead): the two must agree, or a victim gets two candidates or none.
+
+
 def _unattached_claimer() -> Any:
-    """A self-referrer (not withdrawn) claims the case and is not yet any victim's candidate."""
     return sa.exists().where(
         candidates.c.claimed_case_ref == sa.bindparam("p_case", type_=sa.Text),
         candidates.c.victim_ref.is_(None),
         candidates.c.status != Status.WITHDRAWN.value,
+    )
+
+
+def is_unattached_claimer(record: CandidateRecord) -> bool:
+    """Of the candidates found for a case (so `claimed_case_ref` is that case's)."""
+    return (
+        record.sourcing.claimed_case_ref is not None
+        and record.sourcing.victim_ref is None
+        and record.candidate.status is not Status.WITHDRAWN
     )
 
 

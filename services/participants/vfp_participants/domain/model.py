@@ -37,13 +37,16 @@ class Status(StrEnum):
 
 
 class ExclusionReason(StrEnum):
-    """Why a coordinator excludes a candidate by hand (codes, never free text)."""
+    """Why a candidate is excluded other than by screening (codes, never free text): by a
+    coordinator, or by merging one victim's candidates (`merged_duplicate`, never by hand)."""
 
     SUPPORT_SERVICE_ADVISED = "support_service_advised"
     SAFEGUARDING_CONCERN = "safeguarding_concern"
     NOT_SUITABLE_FOR_PANEL = "not_suitable_for_panel"
     DUPLICATE = "duplicate"
     VICTIM_ASKED_NOT_TO_BE_CONTACTED = "victim_asked_not_to_be_contacted"
+    # A self-referrer's candidate merged into the victim's own (one victim = one candidate).
+    MERGED_DUPLICATE = "merged_duplicate"
 
 
 # Screening may set these statuses freely.
@@ -60,13 +63,15 @@ IN_CONTACT = frozenset({Status.APPROACHED, Status.CONSENTED})
 WITHDRAWABLE = frozenset(
     {Status.APPROACHED, Status.CONSENTED, Status.DECLINED, Status.NO_RESPONSE, Status.EXCLUDED}
 )
-# A self-referrer's candidate merged into the victim's own (one victim = one candidate).
-MERGED_DUPLICATE = "merged_duplicate"
 # Merging one victim's two candidates, the one further along gives the merged one its status:
-# a coordinator's exclusion (unless for being a duplicate), then consent, approach, decline, no
-# response. The screened statuses and screening's exclusions rank lowest: screening settles them.
+# a coordinator's exclusion (unless for being a duplicate: the merge lifts that one), then
+# consent, approach, decline, no response. The screened statuses and screening's exclusions rank
+# lowest: screening settles them.
 PROGRESS = {Status.CONSENTED: 4, Status.APPROACHED: 3, Status.DECLINED: 2, Status.NO_RESPONSE: 1}
 COORDINATOR_EXCLUSION_PROGRESS = 5
+# In the history line of a self-referral found to claim a force victim's case: coordinators
+# confirm it through the support worker or the officer in the case before relying on it.
+CLAIM_TO_CONFIRM = {"claim": "to_confirm"}
 # What screening finds out about the victim, kept on the candidate (until they are in contact).
 SCREENED_FACTS = (
     "themes",
@@ -168,6 +173,20 @@ class Candidate:
     def self_referred(self) -> bool:
         return CandidateSource.SELF_REFERRAL in self.sources
 
+    @property
+    def known_to_force(self) -> bool:
+        """Brought by the force's victim ref (a case, a nomination, a flag), not only by their
+        own referral: a self-referral then never makes them reachable directly."""
+        return any(source is not CandidateSource.SELF_REFERRAL for source in self.sources)
+
+    @property
+    def excluded_as_duplicate(self) -> bool:
+        return (
+            self.status is Status.EXCLUDED
+            and not self.excluded_by_screening
+            and self.reason_codes == (ExclusionReason.DUPLICATE.value,)
+        )
+
     # --- screening ---------------------------------------------------------------------------
 
     def apply_screening(self, decision: Decision, now: datetime, *, sourcing: bool) -> None:
@@ -244,7 +263,11 @@ class Candidate:
 
     def record_approach(self, via: ContactRoute, by_ref: str, at: datetime) -> None:
         self._require({Status.IDENTIFIED}, "record an approach")
-        routes = allowed_routes(safeguarding=self.safeguarding, self_referred=self.self_referred)
+        routes = allowed_routes(
+            safeguarding=self.safeguarding,
+            self_referred=self.self_referred,
+            known_to_force=self.known_to_force,
+        )
         if via not in routes:
             raise RuleViolation(
                 "via", f"this candidate may only be approached via {', '.join(sorted(routes))}"
@@ -321,6 +344,8 @@ class Candidate:
         self.events.append(ConsentWithdrawn(at))
 
     def exclude(self, reason: ExclusionReason, at: datetime) -> None:
+        if reason is ExclusionReason.MERGED_DUPLICATE:
+            raise RuleViolation("reason_code", "merged_duplicate is set only by merging")
         self._require(set(Status) - {Status.WITHDRAWN, Status.EXCLUDED}, "exclude")
         before = self.status
         self._move(Status.EXCLUDED, "exclude", at, reasons=(reason.value,))
@@ -337,20 +362,27 @@ class Candidate:
         if (
             self.status is Status.EXCLUDED
             and not self.excluded_by_screening
-            and self.reason_codes != (ExclusionReason.DUPLICATE.value,)
+            and not self.excluded_as_duplicate
         ):
             return COORDINATOR_EXCLUSION_PROGRESS
         return PROGRESS.get(self.status, 0)
 
     def absorb(self, other: "Candidate", at: datetime) -> None:
         """Take in another candidate of the same victim (a self-referral): its sources, and its
-        lifecycle when it got further (see PROGRESS); others then hear what this one became."""
+        lifecycle when it got further (see PROGRESS); others then hear what this one became.
+        Never its route or supporter: who is contacted stays as the force's facts say (the
+        history line tells coordinators to confirm the claim through them)."""
         self.sources += tuple(s for s in other.sources if s not in self.sources)
         if other.last_approached_at is not None and (
             self.last_approached_at is None or other.last_approached_at > self.last_approached_at
         ):
             self.last_approached_at = other.last_approached_at
         before = self.status
+        if self.excluded_as_duplicate:
+            # Excluded as a duplicate of the very candidate merged now: else the victim would
+            # stay excluded for good once the duplicate is gone. Screening decides again.
+            self.status = Status.PENDING
+            self.reason_codes = ()
         taken = other.progress() > self.progress()
         if taken:
             self.status = other.status
@@ -359,11 +391,8 @@ class Candidate:
             self.deferred_until = other.deferred_until
             self.approach = other.approach
             self.consent = other.consent
-            self.contact_route = other.contact_route
-            self.supporter_ref = other.supporter_ref
-        self.history.append(
-            HistoryEntry("merge", at, before, self.status, (), None, {"merged": "self_referral"})
-        )
+        detail = {"merged": "self_referral", **CLAIM_TO_CONFIRM}
+        self.history.append(HistoryEntry("merge", at, before, self.status, (), None, detail))
         if not taken:
             return
         if before not in ANNOUNCED and self.status in ANNOUNCED:
@@ -379,8 +408,9 @@ class Candidate:
         """This candidate was merged into the victim's own: it is kept only as an exclusion
         (screening never lifts it) so the services that heard of it drop it."""
         before = self.status
-        self._move(Status.EXCLUDED, "merged", at, reasons=(MERGED_DUPLICATE,))
-        self.reason_codes = (MERGED_DUPLICATE,)
+        merged = ExclusionReason.MERGED_DUPLICATE.value
+        self._move(Status.EXCLUDED, "merged", at, reasons=(merged,))
+        self.reason_codes = (merged,)
         self.excluded_by_screening = False
         self.deferred_until = None
         self.approach = None
@@ -390,7 +420,7 @@ class Candidate:
         self.support_service_ref = None
         self.contact_route = None
         if before in ANNOUNCED:
-            self.events.append(CandidateExcluded((MERGED_DUPLICATE,), at))
+            self.events.append(CandidateExcluded((merged,), at))
 
     def note(self, kind: str, at: datetime, detail: dict[str, Any]) -> None:
         """A line in the history that changes nothing (e.g. a nomination that was ignored)."""

@@ -103,6 +103,8 @@ class VictimFacts:
     on_do_not_contact: bool = False
     last_approached_at: datetime | None = None
     self_referred: bool = False
+    # The force's victim ref brought them too (a case, a nomination, a flag): see `direct_contact`.
+    known_to_force: bool = False
     declared_themes: frozenset[FocusTheme] = frozenset()
     declared_child: bool = False
     nominated_service_ref: str | None = None
@@ -252,12 +254,20 @@ def safeguarding_route(facts: VictimFacts) -> Finding | None:
     return Finding(ReasonCode.SUPPORT_WORKER_ONLY, Effect.REQUIRE)
 
 
+def direct_contact(*, self_referred: bool, known_to_force: bool) -> bool:
+    """A self-referrer the force does not know asked us directly, and is answered directly. Once
+    the force knows the victim, a self-referral is only a claim: anyone who knows the crime
+    reference can make one (in a domestic-abuse case, the perpetrator). Contact then stays with
+    the support worker or the officer in the case, who can confirm it."""
+    return self_referred and not known_to_force
+
+
 def contact_route(facts: VictimFacts) -> tuple[ContactRoute | None, str | None]:
-    """Who reaches the victim, and through whom: never cold. A self-referrer asked us directly."""
+    """Who reaches the victim, and through whom: never cold."""
     worker = facts.support_worker_ref
     if facts.safeguarding:
         return (ContactRoute.SUPPORT_WORKER, worker) if worker else (None, None)
-    if facts.self_referred:
+    if direct_contact(self_referred=facts.self_referred, known_to_force=facts.known_to_force):
         return ContactRoute.DIRECT, None
     if worker:
         return ContactRoute.SUPPORT_WORKER, worker
@@ -282,12 +292,14 @@ def nomination_accepted(
     return holder is None or holder == service_ref
 
 
-def allowed_routes(*, safeguarding: bool, self_referred: bool) -> frozenset[ContactRoute]:
+def allowed_routes(
+    *, safeguarding: bool, self_referred: bool, known_to_force: bool
+) -> frozenset[ContactRoute]:
     """The routes an approach may take."""
     if safeguarding:
         return frozenset({ContactRoute.SUPPORT_WORKER})
     routes = {ContactRoute.SUPPORT_WORKER, ContactRoute.OFFICER_IN_CASE}
-    if self_referred:
+    if direct_contact(self_referred=self_referred, known_to_force=known_to_force):
         routes.add(ContactRoute.DIRECT)
     return frozenset(routes)
 

@@ -1,9 +1,10 @@
 """The HTTP API's request and response bodies."""
 
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from typing import Annotated, Any
 
 from pydantic import (
+    AfterValidator,
     AwareDatetime,
     BaseModel,
     ConfigDict,
@@ -24,15 +25,39 @@ from vfp_shared.contracts.vocabulary import (
 )
 
 Ref = Annotated[str, Field(min_length=1, max_length=100, pattern=r"^[A-Za-z0-9._:/-]+$")]
+# Suggested codes for a step's `reason`; a service may use its own of the same shape.
+SUGGESTED_REASON_CODES = (
+    "victim_request",
+    "support_worker_advice",
+    "safeguarding_concern",
+    "no_contact_possible",
+    "other",
+)
+# A code, never the coordinator's own words: the audit log it goes to is kept after erasure.
 Reason = Annotated[
     str | None,
     Field(
         default=None,
-        min_length=1,
-        max_length=500,
-        description="why, in the coordinator's words: kept in the audit log only",
+        pattern=r"^[a-z][a-z0-9_]{0,59}$",
+        description=(
+            "a reason code (lowercase snake_case, never free text), kept in the audit log only;"
+            f" e.g. {', '.join(SUGGESTED_REASON_CODES)}"
+        ),
+        examples=list(SUGGESTED_REASON_CODES),
     ),
 ]
+# How far ahead of ours a client's clock may be when it says when an approach happened.
+CLOCK_SKEW = timedelta(minutes=5)
+
+
+def _set_by_hand(reason: ExclusionReason) -> ExclusionReason:
+    if reason is ExclusionReason.MERGED_DUPLICATE:
+        raise ValueError("merged_duplicate is set only by merging one victim's candidates")
+    return reason
+
+
+# The exclusion reasons a coordinator may give.
+CoordinatorReasonCode = Annotated[ExclusionReason, AfterValidator(_set_by_hand)]
 
 
 class Body(BaseModel):
@@ -44,11 +69,13 @@ class Body(BaseModel):
 
 class ApproachIn(Body):
     via: ContactRoute = Field(
-        description="support_worker, officer_in_case, or direct (self-referrals)"
+        description="support_worker, officer_in_case, or direct (self-referrals the force"
+        " does not know)"
     )
     by_ref: Ref = Field(description="the support worker's or officer's ref who made the approach")
     approached_at: AwareDatetime | None = Field(
-        default=None, description="with its time zone; not in the future; defaults to now"
+        default=None,
+        description="with its time zone; not in the future (5 minutes' skew); defaults to now",
     )
     reason: Reason
 
@@ -56,7 +83,7 @@ class ApproachIn(Body):
     @classmethod
     def not_in_the_future(cls, value: datetime | None) -> datetime | None:
         # A future approach would hold the victim back from the next one for too long.
-        if value is not None and value > datetime.now(UTC):
+        if value is not None and value > datetime.now(UTC) + CLOCK_SKEW:
             raise ValueError("an approach cannot be recorded before it happens")
         return value
 
@@ -79,7 +106,7 @@ class StepIn(Body):
 
 
 class ExcludeIn(Body):
-    reason_code: ExclusionReason
+    reason_code: CoordinatorReasonCode
 
 
 class DoNotContactIn(Body):
@@ -87,7 +114,7 @@ class DoNotContactIn(Body):
     victim_ref: Ref | None = Field(
         default=None, validate_default=True, description="a force victim ref, if not a candidate"
     )
-    reason_code: ExclusionReason = ExclusionReason.VICTIM_ASKED_NOT_TO_BE_CONTACTED
+    reason_code: CoordinatorReasonCode = ExclusionReason.VICTIM_ASKED_NOT_TO_BE_CONTACTED
 
     @field_validator("victim_ref")
     @classmethod

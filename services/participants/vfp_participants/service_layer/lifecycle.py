@@ -46,9 +46,16 @@ async def _load(
 
 
 async def _lock_victim_of(uow: UnitOfWork, services: Services, participant_ref: str) -> None:
-    """The victim's lock, taken before the candidate's row lock (the order sourcing takes them
-    in), for a change that must not interleave with the victim's sourcing."""
-    found = await services.repository(uow).get(participant_ref, lock=False)
+    """The locks sourcing takes, in its order (a self-referrer's claimed case, then the
+    victim), before the candidate's row lock, for a change that must not interleave with the
+    victim's sourcing: e.g. a claimer withdrawing while the force closes their claimed case
+    (the closure would see the claimer, create no candidate, then find it gone)."""
+    repository = services.repository(uow)
+    found = await repository.get(participant_ref, lock=False)
+    if found is not None and found.sourcing.claimed_case_ref is not None:
+        await uow.lock(services.case_lock(found.sourcing.claimed_case_ref))
+        # The case's closure, just committed, may have made the claimer a victim's candidate.
+        found = await repository.get(participant_ref, lock=False)
     if found is not None and found.sourcing.victim_ref is not None:
         await lock_victim(uow, services, found.sourcing.victim_ref)
 
@@ -274,11 +281,12 @@ async def add_to_do_not_contact(
 async def remove_from_do_not_contact(
     uow: UnitOfWork, services: Services, principal: Principal, participant_ref: str
 ) -> CandidateRecord:
+    await _lock_victim_of(uow, services, participant_ref)
     record = await _load(uow, services, principal, participant_ref)
     listing = services.repository(uow).do_not_contact
     try:
-        digest = listing.key_of(participant_ref, record.sourcing.victim_ref)
-        await _take_off(uow, services, principal, digest)
+        entry_id = listing.key_of(participant_ref, record.sourcing.victim_ref)
+        await _take_off(uow, services, principal, entry_id)
     except ListingNotFound:
         raise CandidateNotFound(participant_ref) from None
     await rescreen(
@@ -291,9 +299,15 @@ async def remove_do_not_contact_entry(
     uow: UnitOfWork, services: Services, principal: Principal, entry_id: str
 ) -> None:
     """Take an entry off the list by its id (its digest), e.g. one listed by victim ref; its
-    candidate, if it has one, is screened again."""
-    participant_ref = await _take_off(uow, services, principal, entry_id)
-    record = await services.repository(uow).get(participant_ref) if participant_ref else None
+    candidate, if it has one, is screened again. The victim's and the candidate's locks come
+    before the entry's, in the order adding to the list and withdrawal take them."""
+    repository = services.repository(uow)
+    entry = await repository.do_not_contact.entry(entry_id, lock=False)
+    record = None
+    if entry is not None and entry.participant_ref is not None:
+        await _lock_victim_of(uow, services, entry.participant_ref)
+        record = await repository.get(entry.participant_ref)
+    await _take_off(uow, services, principal, entry_id)
     if record is not None:
         await rescreen(
             uow, services, record, why="do-not-contact removed", sourcing=False, actor=principal
@@ -301,18 +315,16 @@ async def remove_do_not_contact_entry(
 
 
 async def _take_off(
-    uow: UnitOfWork, services: Services, principal: Principal, digest: str
-) -> str | None:
-    """Delete the entry and audit it; returns its participant ref. A withdrawal's entry stays:
-    the victim asked to be forgotten and never sourced again."""
+    uow: UnitOfWork, services: Services, principal: Principal, entry_id: str
+) -> None:
+    """Delete the entry and audit it. A withdrawal's entry stays: the victim asked to be
+    forgotten and never sourced again."""
     listing = services.repository(uow).do_not_contact
-    entry = await listing.entry(digest)
+    entry = await listing.entry(entry_id)
     if entry is None:
-        raise ListingNotFound(digest)
+        raise ListingNotFound(entry_id)
     if entry.reason_code == WITHDRAWAL_LISTING:
-        raise ListingKept(digest)
-    await listing.remove(digest)
-    participant_ref: str | None = entry.participant_ref
-    subject = participant_ref or f"do-not-contact:{digest}"
+        raise ListingKept(entry_id)
+    await listing.remove(entry_id)
+    subject = entry.participant_ref or f"do-not-contact:{entry_id}"
     await audit_record(uow.session, audit, principal, "do_not_contact:remove", subject, "removed")
-    return participant_ref

@@ -1,32 +1,29 @@
 """One victim = one candidate: a self-referrer found to be a force victim (the force closed the
 case they claimed, naming the victim) becomes that victim's candidate, or is merged into the
 one the victim already has. Runs under the case's and the victim's locks, with the candidates'
-rows locked."""
+rows locked.
+
+Anyone who knows a crime reference can self-refer about it (in a domestic-abuse case, the
+perpetrator): once the force knows the victim, a self-referral is only a claim. It never
+changes who is contacted: the route stays through the support worker or the officer in the
+case (see `domain.screening.direct_contact`), the victim's candidate keeps the sealed details it
+has, and a history line (`claim: to_confirm`) asks coordinators to confirm it through them."""
 
 import sqlalchemy as sa
 
-from vfp_participants.adapters.repository import CandidateRecord
+from vfp_participants.adapters.repository import CandidateRecord, is_unattached_claimer
 from vfp_participants.adapters.tables import self_referrals
-from vfp_participants.domain.model import ANNOUNCED, Status
-from vfp_participants.service_layer.unit import Services, store, write_audit
+from vfp_participants.domain.model import ANNOUNCED, CLAIM_TO_CONFIRM
+from vfp_participants.service_layer.unit import SYSTEM, Services, store, write_audit
 from vfp_shared.contracts.vocabulary import CandidateSource
 from vfp_shared.storage.unit_of_work import UnitOfWork
-
-SYSTEM = "system"
-
-
-def _unattached(record: CandidateRecord) -> bool:
-    return (
-        record.sourcing.victim_ref is None
-        and record.candidate.self_referred
-        and record.candidate.status is not Status.WITHDRAWN
-    )
 
 
 async def merge_claimers(
     uow: UnitOfWork,
     services: Services,
     victim_ref: str,
+    source: CandidateSource,
     found: list[tuple[CandidateRecord, bool]],
     *,
     listed: dict[str, bool] | None = None,
@@ -35,14 +32,20 @@ async def merge_claimers(
     """`found`: the victim's candidate (if they have one) and those claiming their case, each
     with whether it has a new route. The self-referrers among them not yet any victim's are
     merged into the victim's candidate; without one, the first becomes it. Returns what is
-    left to screen. `listed` (do-not-contact answers by digest) is kept true to the moves."""
-    claimers = [record for record, _ in found if _unattached(record)]
-    if not claimers:
-        return found
+    left to screen. `listed` (do-not-contact answers by digest) is kept true to the moves.
+    `source`: what brought the victim, should they still need a candidate of their own."""
+    claimers = [record for record, _ in found if is_unattached_claimer(record)]
     own = next(
         ((record, new) for record, new in found if record.sourcing.victim_ref == victim_ref), None
     )
-    others = [(record, new) for record, new in found if not _unattached(record)]
+    if own is None and not claimers:
+        # The upsert saw a claimer (so created nothing) that was gone by the time its row was
+        # locked (withdrawn, purged): the victim needs a candidate of their own after all.
+        created = await services.repository(uow).ensure_for_victim_or_case(victim_ref, source, None)
+        return [*found, *created]
+    if not claimers:
+        return found
+    others = [(record, new) for record, new in found if not is_unattached_claimer(record)]
     if own is None:
         first, claimers = claimers[0], claimers[1:]
         await _attach(uow, services, first, victim_ref, listed)
@@ -63,6 +66,7 @@ async def _attach(
     repository = services.repository(uow)
     await _move_listing(uow, services, record, victim_ref, record.candidate.participant_ref, listed)
     await repository.attach(record, victim_ref, CandidateSource.FORCE_CASE)
+    record.candidate.note("attach", services.clock(), dict(CLAIM_TO_CONFIRM))
 
 
 async def _move_listing(
@@ -90,9 +94,10 @@ async def _merge(
     listed: dict[str, bool] | None,
     batched: bool,
 ) -> None:
-    """The claimer's sources, declarations, sealed self-referral, do-not-contact entry and
-    (when it got further) lifecycle go to the victim's candidate; the claimer is then erased,
-    or, when other services heard of it, kept only as a `merged_duplicate` exclusion."""
+    """The claimer's sources, declarations, sealed self-referral (unless the victim's candidate
+    has one), do-not-contact entry and (when it got further) lifecycle go to the victim's
+    candidate; the claimer is then erased, or, when other services heard of it, kept only as a
+    `merged_duplicate` exclusion."""
     repository = services.repository(uow)
     now = services.clock()
     ref, gone = into.candidate.participant_ref, claimer.candidate.participant_ref
@@ -112,27 +117,27 @@ async def _merge(
 
 async def _reseal_self_referral(uow: UnitOfWork, services: Services, gone: str, into: str) -> None:
     """Open the claimer's sealed name and contact details and seal them again under the
-    victim's candidate's key; then the claimer's key (crypto-shredding) and row go. The
-    newer self-referral is kept when both have one."""
+    victim's candidate's key; then the claimer's key (crypto-shredding) and row go. When the
+    victim's candidate has sealed details already, it keeps them: a later claim must not
+    change whom coordinators would reach."""
     s, vault = uow.session, services.vault
     row = (
         await s.execute(sa.select(self_referrals).where(self_referrals.c.participant_ref == gone))
     ).first()
     if row is not None:
         kept = await s.scalar(
-            sa.select(self_referrals.c.received_at).where(self_referrals.c.participant_ref == into)
+            sa.select(sa.literal(True)).where(self_referrals.c.participant_ref == into)
         )
-        if kept is None or kept < row.received_at:
+        if not kept:
             name = await vault.decrypt(s, gone, row.name_sealed)
             contact = await vault.decrypt(s, gone, row.contact_sealed)
-            values = {
-                "name_sealed": await vault.encrypt(s, into, name),
-                "contact_sealed": await vault.encrypt(s, into, contact),
-                "received_at": row.received_at,
-            }
             await s.execute(
-                sa.delete(self_referrals).where(self_referrals.c.participant_ref == into)
+                self_referrals.insert().values(
+                    participant_ref=into,
+                    name_sealed=await vault.encrypt(s, into, name),
+                    contact_sealed=await vault.encrypt(s, into, contact),
+                    received_at=row.received_at,
+                )
             )
-            await s.execute(self_referrals.insert().values(participant_ref=into, **values))
         await s.execute(sa.delete(self_referrals).where(self_referrals.c.participant_ref == gone))
     await vault.erase(s, gone)

@@ -15,12 +15,11 @@ from sqlalchemy.dialects.postgresql import JSONPATH
 from vfp_participants.adapters.tables import audit, candidates, cases, history, self_referrals
 from vfp_participants.domain.model import Status
 from vfp_participants.service_layer.screening import sweep
-from vfp_participants.service_layer.unit import Services
+from vfp_participants.service_layer.unit import SYSTEM, Services
 from vfp_shared.audit import record as audit_record
 from vfp_shared.contracts import ConsentWithdrawnV1
 from vfp_shared.storage.unit_of_work import UnitOfWork
 
-SYSTEM = "system"
 # Where a candidate's journey ends; consented is not one (the victim is still taking part).
 FINAL = frozenset({Status.DECLINED, Status.NO_RESPONSE, Status.EXCLUDED, Status.WITHDRAWN})
 

@@ -19,6 +19,7 @@ from vfp_participants.service_layer.commands import (
 )
 from vfp_participants.service_layer.merging import merge_claimers
 from vfp_participants.service_layer.unit import (
+    SYSTEM,
     Actor,
     Services,
     lock_victim,
@@ -27,8 +28,6 @@ from vfp_participants.service_layer.unit import (
 )
 from vfp_shared.contracts.vocabulary import AgeBand, CandidateSource
 from vfp_shared.storage.unit_of_work import UnitOfWork
-
-SYSTEM = "system"
 
 
 async def rescreen(
@@ -84,7 +83,9 @@ async def _source_victim(
     repository = services.repository(uow)
     found = await repository.ensure_for_victim_or_case(victim_ref, source, case_ref)
     # No statement here unless a self-referrer claims the case (then merged: one candidate).
-    found = await merge_claimers(uow, services, victim_ref, found, listed=listed, batched=batched)
+    found = await merge_claimers(
+        uow, services, victim_ref, source, found, listed=listed, batched=batched
+    )
     for record, new_source in found:
         await rescreen(
             uow,
@@ -106,7 +107,7 @@ async def record_case_closure(
     again (nor is the closure recorded): checked and recorded in one statement, under the
     victim's lock (the case's first: see `Services.case_lock`)."""
     await uow.lock_many([services.case_lock(cmd.case_ref), services.victim_lock(cmd.victim_ref)])
-    digest = await lock_victim(uow, services, cmd.victim_ref)  # held: no round trip
+    digest = services.victim_digest(cmd.victim_ref)
     repository = services.repository(uow)
     closure = await repository.record_closure_unless_listed(
         {
@@ -276,7 +277,9 @@ async def self_refer(uow: UnitOfWork, services: Services, cmd: SelfRefer) -> str
     assert record is not None
     if victim_ref is not None:
         found = [(r, False) for r in await repository.for_victim_or_case(victim_ref, None)]
-        merged = await merge_claimers(uow, services, victim_ref, [*found, (record, False)])
+        merged = await merge_claimers(
+            uow, services, victim_ref, CandidateSource.SELF_REFERRAL, [*found, (record, False)]
+        )
         record = next(r for r, _ in merged if r.sourcing.victim_ref == victim_ref)
     await rescreen(uow, services, record, why="self-referral", sourcing=True, actor="public")
     return record.candidate.participant_ref

@@ -22,6 +22,8 @@ from vfp_shared.storage.unit_of_work import UnitOfWork
 from vfp_shared.telemetry import current_traceparent, span_from, tracer
 
 Actor: TypeAlias = "Principal | str"
+# The actor of what the service does on its own (screening, merging, the retention purge).
+SYSTEM = "system"
 
 
 @dataclass(frozen=True)
@@ -33,9 +35,13 @@ class Services:
     # Final candidates unchanged for this long are erased (service_layer/retention.py).
     retention_days: int = 730
 
+    def victim_digest(self, victim_ref: str) -> str:
+        """The victim's keyed digest: their do-not-contact entry's id, and their lock's key."""
+        return digest(self.do_not_contact_key, "victim", victim_ref)
+
     def victim_lock(self, victim_ref: str) -> str:
         """The `UnitOfWork.lock` key of a force victim: by their digest, never the ref."""
-        return f"victim:{digest(self.do_not_contact_key, 'victim', victim_ref)}"
+        return f"victim:{self.victim_digest(victim_ref)}"
 
     def case_lock(self, case_ref: str) -> str:
         """The `UnitOfWork.lock` key of a case a self-referrer may claim: a self-referral and
@@ -55,7 +61,7 @@ async def lock_victim(uow: UnitOfWork, services: Services, victim_ref: str) -> s
     upsert create a fresh candidate for the withdrawn victim). Take it before any candidate
     row lock. Keyed by the victim's do-not-contact digest, never the ref; returns the digest."""
     await uow.lock(services.victim_lock(victim_ref))
-    return digest(services.do_not_contact_key, "victim", victim_ref)
+    return services.victim_digest(victim_ref)
 
 
 # One statement object, so staged audit lines of a whole batch go in one executemany.
@@ -85,8 +91,8 @@ async def store(
     batched: bool = False,
 ) -> None:
     """Save the candidate, audit each change, and queue its events (all in the caller's
-    transaction, so they commit or vanish together). `reason`: a coordinator's own words,
-    added to the audit lines' why only (free text: never in the history, events or logs).
+    transaction, so they commit or vanish together). `reason`: a coordinator's reason code,
+    added to the audit lines' why only (never free text: the audit log outlives erasure).
     `batched`: in a consumer's batch, where history and audit lines are staged to be written
     at commit."""
     repository = services.repository(uow)
