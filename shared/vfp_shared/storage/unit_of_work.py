@@ -76,20 +76,22 @@ class UnitOfWork:
         await self.lock_many([key])
 
     async def lock_many(self, keys: Iterable[str]) -> set[str]:
-        """`lock` for several keys in one round trip, always in the same order (two units of
-        work locking overlapping sets in one call each cannot deadlock on them; a lock taken
-        later, outside that order, can, and PostgreSQL then aborts one: the consumer retries
-        it). A key held already costs nothing. Returns the keys this call locked (not held
-        before): what was read before it may be stale."""
+        """`lock` for several keys in one round trip, in the keys' byte order (two units of work
+        locking overlapping sets in one call each cannot deadlock on them, and a caller can
+        rely on the order: e.g. every `case:` key before every `victim:` key; a lock taken
+        later, outside that order, can deadlock, and PostgreSQL then aborts one: the consumer
+        retries it). A key held already costs nothing. Returns the keys this call locked (not
+        held before): what was read before it may be stale."""
         fresh = {key for key in keys if self._lock_name(key) not in self._held}
         if not fresh:
             return set()
         names = sorted(self._lock_name(key) for key in fresh)
-        # PostgreSQL evaluates a volatile function of the select list after ORDER BY.
+        # PostgreSQL evaluates a volatile function of the select list after ORDER BY; "C" is
+        # byte order, as Python's sorted().
         await self.session.execute(
             sa.text(
                 "SELECT pg_advisory_xact_lock(hashtext(k)) "
-                "FROM unnest(CAST(:keys AS text[])) k ORDER BY hashtext(k), k"
+                'FROM unnest(CAST(:keys AS text[])) k ORDER BY k COLLATE "C"'
             ),
             {"keys": names},
         )
