@@ -25,7 +25,7 @@ from sqlalchemy.exc import DBAPIError, InterfaceError
 from vfp_shared.bus.dead_letters import DeadLetters
 from vfp_shared.envelope import Envelope, MalformedEnvelope, decode
 from vfp_shared.settings import PlatformSettings
-from vfp_shared.storage.unit_of_work import UnitOfWork, UnitOfWorkFactory
+from vfp_shared.storage.unit_of_work import UnitOfWork, UnitOfWorkFactory, participant_lock
 from vfp_shared.telemetry import (
     EVENTS_DUPLICATE,
     EVENTS_FAILED,
@@ -40,6 +40,11 @@ EventHandler = Callable[[UnitOfWork, Envelope[Any]], Awaitable[None]]
 # The lock keys (see UnitOfWork.lock) an event's handler will take: the consumer takes those of
 # a whole batch in one round trip before the handlers run, so theirs cost nothing.
 LockKeys = Callable[[Envelope[Any]], Iterable[str]]
+
+
+def its_participant(event: Envelope[Any]) -> list[str]:
+    """`LockKeys` of an event about one victim (its `participant_ref`)."""
+    return [participant_lock(event.data.participant_ref)]
 
 
 @dataclass(frozen=True)

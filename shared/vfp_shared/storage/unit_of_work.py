@@ -98,6 +98,14 @@ class UnitOfWork:
         self._held.update(names)
         return fresh
 
+    async def lock_participants(self, participant_refs: Iterable[str]) -> set[str]:
+        """Lock these victims (`participant_lock`): their consent, withdrawal and every write
+        checked against them then apply one after another, so nothing lands after an erasure.
+        Returns the refs this call locked (not held before)."""
+        refs = set(participant_refs)
+        newly = await self.lock_many(participant_lock(ref) for ref in refs)
+        return {ref for ref in refs if participant_lock(ref) in newly}
+
     def _lock_name(self, key: str) -> str:
         return f"{self._tables.schema}:{key}"
 

@@ -4,10 +4,10 @@ from typing import Any
 
 from vfp_feedback.service_layer import participants, referrals, surveys
 from vfp_feedback.service_layer.context import Context
-from vfp_shared.bus.consumer import EventHandler, LockKeys
+from vfp_shared.bus.consumer import EventHandler, LockKeys, its_participant
 from vfp_shared.contracts import ConsentGivenV1, ConsentWithdrawnV1, PanelHeldV1, ReferralMadeV1
 from vfp_shared.envelope import Envelope
-from vfp_shared.storage.unit_of_work import UnitOfWork, participant_lock
+from vfp_shared.storage.unit_of_work import UnitOfWork
 
 
 def handlers(ctx: Context) -> dict[str, EventHandler]:
@@ -36,8 +36,4 @@ def handlers(ctx: Context) -> dict[str, EventHandler]:
 
 def lock_keys() -> dict[str, LockKeys]:
     """Consent and withdrawal lock their victim: the consumer locks a whole batch's at once."""
-
-    def victim(event: Envelope[Any]) -> list[str]:
-        return [participant_lock(event.data.participant_ref)]
-
-    return dict.fromkeys((ConsentGivenV1.TOPIC, ConsentWithdrawnV1.TOPIC), victim)
+    return dict.fromkeys((ConsentGivenV1.TOPIC, ConsentWithdrawnV1.TOPIC), its_participant)

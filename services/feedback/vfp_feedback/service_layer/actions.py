@@ -11,7 +11,6 @@ from vfp_feedback.domain.actions import ActionStatus, transition
 from vfp_feedback.domain.errors import InvalidFeedback, NotFound
 from vfp_feedback.domain.themes import Polarity
 from vfp_feedback.service_layer.context import Context, new_ref
-from vfp_feedback.service_layer.participants import lock_victims
 from vfp_shared.audit import record
 from vfp_shared.auth import Principal
 from vfp_shared.contracts import ActionCompletedV1, ActionRaisedV1
@@ -107,7 +106,7 @@ async def _consenting(uow: UnitOfWork, participant_refs: set[str]) -> list[str]:
     """Those still consenting, their locks held until commit: a withdrawal under way finishes
     before, and they are left out, or waits, and then unlinks them too. One round trip for
     all of them (a theme may have many), in the order the consumer takes them in."""
-    await lock_victims(uow, participant_refs)
+    await uow.lock_participants(participant_refs)
     consents = t.consents
     return list(
         (
@@ -151,7 +150,7 @@ async def change_status(
     if status is ActionStatus.COMPLETED:
         # Their locks first, then read again: a withdrawal under way has unlinked them by then,
         # so "you said, we did" never names a victim already erased.
-        await lock_victims(uow, await _linked(uow, action_ref))
+        await uow.lock_participants(await _linked(uow, action_ref))
         uow.emit(
             ActionCompletedV1(
                 action_ref=action_ref,

@@ -8,7 +8,6 @@ from vfp_feedback.adapters import repository
 from vfp_feedback.adapters import tables as t
 from vfp_feedback.domain.errors import ConsentNotGiven, NotFound
 from vfp_feedback.service_layer.context import Context, new_ref
-from vfp_feedback.service_layer.participants import lock_participant
 from vfp_shared.audit import record
 from vfp_shared.auth import Principal, Role
 from vfp_shared.contracts import CaseStudySharedV1
@@ -24,7 +23,7 @@ async def share_case_study(
     write_up: str,
     who: Principal,
 ) -> str:
-    await lock_participant(uow, participant_ref)
+    await uow.lock_participants([participant_ref])
     consent = await repository.load_consent(uow.session, participant_ref)
     if consent is None:
         raise ConsentNotGiven("no consent from this participant")

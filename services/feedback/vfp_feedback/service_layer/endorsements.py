@@ -9,7 +9,6 @@ from vfp_feedback.adapters import tables as t
 from vfp_feedback.domain.endorsements import EndorsementOutcome, require_open
 from vfp_feedback.domain.errors import ConsentNotGiven, NotFound
 from vfp_feedback.service_layer.context import Context, new_ref
-from vfp_feedback.service_layer.participants import lock_participant, lock_victims
 from vfp_shared.audit import record
 from vfp_shared.auth import Principal
 from vfp_shared.contracts import EndorsementRecordedV1, EndorsementRequestedV1
@@ -23,7 +22,7 @@ async def request_endorsement(
     """One request per participant; every one of them must have consented."""
     refs: dict[str, str] = {}
     now = ctx.clock()
-    await lock_victims(uow, participant_refs)
+    await uow.lock_participants(participant_refs)
     for participant_ref in dict.fromkeys(participant_refs):
         consent = await repository.load_consent(uow.session, participant_ref)
         if consent is None:
@@ -73,7 +72,7 @@ async def record_endorsement(
 ) -> None:
     """The victim's answer, recorded by a coordinator or by the victim's own support service."""
     # The victim's lock before the row's, in the order a withdrawal takes them.
-    await lock_participant(uow, (await _visible(uow, endorsement_ref, None)).participant_ref)
+    await uow.lock_participants([(await _visible(uow, endorsement_ref, None)).participant_ref])
     row = await _visible(uow, endorsement_ref, for_support_service, for_update=True)
     require_open(row.outcome)
     now = ctx.clock()

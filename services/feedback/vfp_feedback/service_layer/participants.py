@@ -1,6 +1,5 @@
 """Consent in, withdrawal out: what the feedback service holds about a victim follows it."""
 
-from collections.abc import Iterable
 from datetime import datetime
 
 import sqlalchemy as sa
@@ -12,26 +11,13 @@ from vfp_feedback.domain.consent import Consent
 from vfp_feedback.service_layer.context import Context
 from vfp_shared.audit import record
 from vfp_shared.contracts import ConsentGivenV1
-from vfp_shared.storage.unit_of_work import UnitOfWork, participant_lock
-
-
-async def lock_participant(uow: UnitOfWork, participant_ref: str) -> None:
-    """Hold the victim's lock until the unit of work ends. Their consent, their withdrawal and
-    every write of their words take it first, so they run one after another: nothing checked
-    against a consent lands after the erasure."""
-    await uow.lock(participant_lock(participant_ref))
-
-
-async def lock_victims(uow: UnitOfWork, participant_refs: Iterable[str]) -> None:
-    """`lock_participant` for several victims in one round trip, in sorted order: the order a
-    consumer batch takes them in, so the two cannot deadlock."""
-    await uow.lock_many(participant_lock(ref) for ref in participant_refs)
+from vfp_shared.storage.unit_of_work import UnitOfWork
 
 
 async def consent_given(uow: UnitOfWork, ctx: Context, event: ConsentGivenV1) -> None:
     """Store the consent, unless the victim withdrew after giving it."""
     # Consent and withdrawal travel on different topics: one victim at a time.
-    await lock_participant(uow, event.participant_ref)
+    await uow.lock_participants([event.participant_ref])
     withdrawn_at = await uow.session.scalar(
         sa.select(t.withdrawals.c.withdrawn_at).where(
             t.withdrawals.c.participant_ref == event.participant_ref
@@ -69,7 +55,7 @@ async def erase_participant(
     """Withdrawal: shred the victim's key, delete their testimonies, case studies and
     endorsements, unlink them from recognitions and learning actions. Aggregates are computed
     from these rows, so every aggregate not yet published no longer counts them."""
-    await lock_participant(uow, participant_ref)
+    await uow.lock_participants([participant_ref])
     s = uow.session
     await s.execute(
         sa.delete(t.testimonies).where(t.testimonies.c.participant_ref == participant_ref)

@@ -13,7 +13,6 @@ from vfp_feedback.domain.lexicon import suggest_tags
 from vfp_feedback.domain.testimonies import TestimonyRoute, check_testimony
 from vfp_feedback.domain.themes import ThemeTag
 from vfp_feedback.service_layer.context import Context, new_ref
-from vfp_feedback.service_layer.participants import lock_participant
 from vfp_feedback.service_layer.recurring import publish_recurring
 from vfp_shared.audit import record
 from vfp_shared.auth import Principal
@@ -66,7 +65,7 @@ async def capture_testimony(
     now = ctx.clock()
     given_at = command.given_at or now
     check_testimony(command.worked_well, command.could_be_better, given_at, now)
-    await lock_participant(uow, command.participant_ref)
+    await uow.lock_participants([command.participant_ref])
     consent = await repository.load_consent(uow.session, command.participant_ref)
     if for_support_service is not None and (
         consent is None or not consent.is_client_of(for_support_service)
@@ -197,7 +196,7 @@ async def retag_testimony(
 ) -> list[str]:
     """A coordinator sets a testimony's tags; the new pairs are checked for recurrence."""
     # Read again once the victim is locked: a withdrawal that was under way has erased it.
-    await lock_participant(uow, (await _row(uow, testimony_ref, None)).participant_ref)
+    await uow.lock_participants([(await _row(uow, testimony_ref, None)).participant_ref])
     row = await _row(uow, testimony_ref, None)
     await repository.theme_rights(uow.session, [tag.theme_code for tag in tags])
     before = set(await repository.tags_of(uow.session, testimony_ref))

@@ -11,7 +11,7 @@ from vfp_notifications.domain import routing
 from vfp_notifications.domain.model import Channel
 from vfp_notifications.service_layer import handlers
 from vfp_notifications.service_layer.lookups import Lookups, LookupsPerBatch
-from vfp_shared.bus.consumer import EventHandler, LockKeys
+from vfp_shared.bus.consumer import EventHandler, LockKeys, its_participant
 from vfp_shared.contracts import (
     ActionCompletedV1,
     ActionRaisedV1,
@@ -81,11 +81,8 @@ def lock_keys() -> dict[str, LockKeys]:
     def named(event: Envelope[Any]) -> list[str]:
         return [participant_lock(ref) for ref in routing.victims_named(event.data)]
 
-    def subject(event: Envelope[Any]) -> list[str]:
-        return [participant_lock(event.data.participant_ref)]
-
     return {
         **{contract.TOPIC: named for contract in ROUTED},
-        ConsentWithdrawnV1.TOPIC: subject,
-        CandidateExcludedV1.TOPIC: subject,
+        ConsentWithdrawnV1.TOPIC: its_participant,
+        CandidateExcludedV1.TOPIC: its_participant,
     }

@@ -27,7 +27,7 @@ from vfp_shared.contracts import (
     DeliveryFailedV1,
 )
 from vfp_shared.envelope import Envelope
-from vfp_shared.storage.unit_of_work import UnitOfWork, participant_lock
+from vfp_shared.storage.unit_of_work import UnitOfWork
 from vfp_shared.telemetry import current_traceparent
 
 NO_CHANNEL = "none"
@@ -155,7 +155,7 @@ async def withdraw(uow: UnitOfWork, withdrawal: ConsentWithdrawnV1, lookups: Loo
     """Cancel everything pending about the victim and erase their ref from the log. (Even a
     withdrawal older than a later consent cancels what is pending: erring towards silence.)"""
     ref = withdrawal.participant_ref
-    await uow.lock(participant_lock(ref))
+    await uow.lock_participants([ref])
     lookups.forget_participant(ref)
     await participants.record_withdrawal(uow.session, ref, withdrawal.withdrawn_at)
     cancelled = await sends.cancel_about(uow.session, ref)
@@ -175,7 +175,7 @@ async def exclude(uow: UnitOfWork, exclusion: CandidateExcludedV1) -> None:
     (it goes on without them). Not an erasure: the supporter map stays (they may come back), and
     so does their ref on the rows about them alone."""
     ref = exclusion.participant_ref
-    await uow.lock(participant_lock(ref))
+    await uow.lock_participants([ref])
     cancelled = await sends.cancel_about(uow.session, ref, "candidate_excluded", erase=False)
     await record(
         uow.session,

@@ -10,7 +10,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from vfp_notifications.adapters import participants
 from vfp_notifications.adapters.directory import Directory
 from vfp_notifications.domain.model import DirectoryEntry, SupporterLink
-from vfp_shared.storage.unit_of_work import UnitOfWork, participant_lock
+from vfp_shared.storage.unit_of_work import UnitOfWork
 
 
 class Lookups:
@@ -39,10 +39,8 @@ class Lookups:
         """Hold these victims' locks until the batch commits. A link cached before its lock was
         taken may be stale, so it is read again. (The consumer locks a batch's victims before
         its handlers run, so in a batch nothing is newly locked here and the cache stands.)"""
-        newly = await uow.lock_many(participant_lock(ref) for ref in refs)
-        for ref in refs:
-            if participant_lock(ref) in newly:
-                self._links.pop(ref, None)
+        for ref in await uow.lock_participants(refs):
+            self._links.pop(ref, None)
 
     def forget_participant(self, ref: str) -> None:
         self._links.pop(ref, None)

@@ -7,10 +7,10 @@ from typing import Any
 from vfp_panels.domain.consent import Consent
 from vfp_panels.domain.policy import PanelPolicy
 from vfp_panels.service_layer import handlers
-from vfp_shared.bus.consumer import EventHandler, LockKeys
+from vfp_shared.bus.consumer import EventHandler, LockKeys, its_participant
 from vfp_shared.contracts import CandidateExcludedV1, ConsentGivenV1, ConsentWithdrawnV1
 from vfp_shared.envelope import Envelope
-from vfp_shared.storage.unit_of_work import UnitOfWork, participant_lock
+from vfp_shared.storage.unit_of_work import UnitOfWork
 
 
 async def on_consent_given(uow: UnitOfWork, event: Envelope[Any]) -> None:
@@ -53,10 +53,6 @@ def event_handlers(policy: PanelPolicy, clock: Callable[[], datetime]) -> dict[s
 
 def lock_keys() -> dict[str, LockKeys]:
     """Each of these events locks its victim: the consumer locks a whole batch's at once."""
-
-    def victim(event: Envelope[Any]) -> list[str]:
-        return [participant_lock(event.data.participant_ref)]
-
     return dict.fromkeys(
-        (ConsentGivenV1.TOPIC, ConsentWithdrawnV1.TOPIC, CandidateExcludedV1.TOPIC), victim
+        (ConsentGivenV1.TOPIC, ConsentWithdrawnV1.TOPIC, CandidateExcludedV1.TOPIC), its_participant
     )

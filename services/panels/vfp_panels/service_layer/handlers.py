@@ -1,7 +1,7 @@
 """The panels use cases: each takes a unit of work, calls the domain, stores the result and
 queues the outgoing events. Callers commit (one transaction per command or event batch)."""
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 from uuid import uuid4
@@ -40,7 +40,7 @@ from vfp_shared.audit import record, record_many
 from vfp_shared.auth import Principal, Role
 from vfp_shared.contracts.panels.vocabulary import InviteeKind
 from vfp_shared.contracts.vocabulary import FocusTheme, ParticipationMode
-from vfp_shared.storage.unit_of_work import UnitOfWork, participant_lock
+from vfp_shared.storage.unit_of_work import UnitOfWork
 
 SYSTEM = "system"
 PLANNING = "panel planning"
@@ -76,14 +76,6 @@ async def _audit_each(
 ) -> None:
     """One audit row per subject, written in one statement."""
     await record_many(uow.session, tables.audit, who, action, subject_refs, reason)
-
-
-async def _lock_victims(uow: UnitOfWork, participant_refs: Iterable[str]) -> None:
-    """Apply one victim's changes at a time: their consent, withdrawal and exclusion travel on
-    different topics, and an invitation or agenda read from the pool meanwhile could outlive
-    an erasure. Sorted, and before any panel row is locked (as the event handlers do), so no
-    two transactions deadlock."""
-    await uow.lock_many(participant_lock(ref) for ref in participant_refs)
 
 
 async def _panel(uow: UnitOfWork, panel_ref: str, actor: Principal) -> Panel:
@@ -252,7 +244,7 @@ async def replace_agenda(
 ) -> Panel:
     """A new draft agenda; its case studies' victims must be in the pool now."""
     participants = [item.participant_ref for item in command.items if item.participant_ref]
-    await _lock_victims(uow, participants)
+    await uow.lock_participants(participants)
     panels = PanelRepository(uow.session)
     panel = await panels.get(command.panel_ref, actor.organisation)
     consented = await PoolRepository(uow.session).get_many(participants)
@@ -293,7 +285,7 @@ async def publish_agenda(
     # Its victims' locks before the panel's (the order every writer keeps), so the pool it is
     # checked against cannot change under it; an agenda replaced meanwhile is refused.
     named = await panels.agenda_participants(panel_ref)
-    await _lock_victims(uow, named)
+    await uow.lock_participants(named)
     panel = await panels.get(panel_ref, actor.organisation)
     if {item.participant_ref for item in panel.agenda if item.participant_ref} - named:
         raise AgendaChangedMeanwhile()
@@ -345,7 +337,7 @@ async def on_consent_given(uow: UnitOfWork, consent: Consent) -> None:
     """Into the pool, unless the victim withdrew or was excluded at or after giving this
     consent (the events travel on different topics, so an older consent may arrive late)."""
     # Consent, withdrawal and exclusion travel on different topics: one victim at a time.
-    await _lock_victims(uow, [consent.participant_ref])
+    await uow.lock_participants([consent.participant_ref])
     repository = PoolRepository(uow.session)
     if not counts(consent, await repository.barred_since(consent.participant_ref)):
         await _audit(
@@ -368,7 +360,7 @@ async def on_candidate_excluded(
     erasure: held, closed and cancelled panels keep their record. An exclusion older than the
     consent in the pool (delivered late) changes nothing; a consent given after it counts
     again."""
-    await _lock_victims(uow, [participant_ref])
+    await uow.lock_participants([participant_ref])
     pool_repository = PoolRepository(uow.session)
     await pool_repository.remember_exclusion(participant_ref, excluded_at)
     given_at = await pool_repository.given_at(participant_ref)
@@ -401,7 +393,7 @@ async def on_consent_withdrawn(
     """Erase the victim from the pool, every agenda and every invitation at once; each
     upcoming panel announces the removal, and a near one raises an alert on itself. The
     withdrawal is remembered, so an older consent arriving later does not bring them back."""
-    await _lock_victims(uow, [participant_ref])
+    await uow.lock_participants([participant_ref])
     panels = PanelRepository(uow.session)
     named = await panels.with_participant(participant_ref)
     for panel in named:
@@ -428,7 +420,7 @@ async def invite(
 ) -> tuple[Invitation, bool]:
     """One invitation per (panel, invitee): asking again returns the first one, unsent again."""
     if command.kind == InviteeKind.VICTIM and command.participant_ref:
-        await _lock_victims(uow, [command.participant_ref])
+        await uow.lock_participants([command.participant_ref])
     panels = PanelRepository(uow.session)
     panel = await panels.get(command.panel_ref, actor.organisation)
     ref = new_ref("invitation")
