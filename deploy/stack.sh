@@ -130,7 +130,7 @@ kafka_pid() { # prints the broker pid if our broker is running
   pid=$(<"$KAFKA_PID_FILE")
   [[ $pid =~ ^[0-9]+$ ]] || return 1
   # Guard against pid reuse: the process must be a broker using our config file.
-  if kill -0 "$pid" 2>/dev/null && { tr '\0' ' ' <"/proc/$pid/cmdline"; } 2>/dev/null | grep -qF "kafka.Kafka $KAFKA_PROPS"; then
+  if kill -0 "$pid" 2>/dev/null && { tr '\0' ' ' <"/proc/$pid/cmdline"; } 2>/dev/null | grep -F "kafka.Kafka $KAFKA_PROPS" >/dev/null; then
     echo "$pid"
     return 0
   fi
@@ -283,7 +283,9 @@ kafka_up() {
     fi
     # log4j may have rolled the file meanwhile; then read it from the start.
     (($(stat -c %s "$KAFKA_LOG" 2>/dev/null || echo 0) >= offset)) || offset=0
-    if tail -c +"$((offset + 1))" "$KAFKA_LOG" 2>/dev/null | grep -q 'Kafka Server started' && kafka_api_ready; then
+    # Not `tail | grep -q`: grep stopping early kills tail with SIGPIPE, and pipefail then
+    # reads a found line as not found whenever this start logged more than a pipe buffer.
+    if grep -q 'Kafka Server started' < <(tail -c +"$((offset + 1))" "$KAFKA_LOG" 2>/dev/null) && kafka_api_ready; then
       break
     fi
     if ((SECONDS >= deadline)); then
@@ -354,7 +356,7 @@ pg_clear_stale_locks() {
   for f in "$PG_DATA/postmaster.pid" "$PG_SOCKET_DIR/.s.PGSQL.$PG_PORT.lock"; do
     [[ -f $f ]] || continue
     pid=$(head -n 1 "$f" 2>/dev/null) || pid=
-    if [[ $pid =~ ^[0-9]+$ ]] && { tr '\0' ' ' <"/proc/$pid/cmdline"; } 2>/dev/null | grep -qF -- "-D $PG_DATA"; then
+    if [[ $pid =~ ^[0-9]+$ ]] && { tr '\0' ' ' <"/proc/$pid/cmdline"; } 2>/dev/null | grep -F -- "-D $PG_DATA" >/dev/null; then
       continue
     fi
     say "postgres: removing stale $f (pid ${pid:-?} is not this cluster's server)"
