@@ -2,11 +2,13 @@
 attributes travel as ``ce_*`` headers, the contract's JSON is the record value, the
 partition key is the record key, and W3C ``traceparent`` rides beside them."""
 
+import random
+import time
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any, Generic, TypeVar
-from uuid import UUID, uuid4
+from uuid import UUID
 
 from vfp_shared.contracts.base import Contract, contract_for
 
@@ -23,11 +25,26 @@ class MalformedEnvelope(ValueError):
     """A record whose CloudEvents headers are missing or wrong."""
 
 
+_MILLIS = (1 << 48) - 1
+_RAND_B = (1 << 62) - 1
+
+
+def new_event_id() -> UUID:
+    """A UUIDv7 (RFC 9562): time-ordered, so every inbox's index grows at its end rather than
+    on random pages (a claim then costs PostgreSQL half as much). It must be unique, not
+    secret (its time is the event's `ce_time` anyway), so `random`, reseeded in every process."""
+    millis = time.time_ns() // 1_000_000
+    rand = random.getrandbits(74)
+    return UUID(
+        int=(millis & _MILLIS) << 80 | 0x7 << 76 | (rand >> 62) << 64 | 0b10 << 62 | rand & _RAND_B
+    )
+
+
 @dataclass(frozen=True)
 class Envelope(Generic[C]):
     data: C
     source: str
-    id: UUID = field(default_factory=uuid4)
+    id: UUID = field(default_factory=new_event_id)
     time: datetime = field(default_factory=lambda: datetime.now(UTC))
     traceparent: str | None = None
 
@@ -71,12 +88,16 @@ def header_map(headers: Headers | None) -> dict[str, str]:
     return {name: value.decode(errors="replace") for name, value in headers or ()}
 
 
+# The headers `decode` reads; the others (e.g. ce_type, content-type) follow from the topic.
+_READ = frozenset({"ce_id", "ce_time", "ce_source", "ce_schemaversion", TRACEPARENT})
+
+
 def decode(topic: str, value: bytes | None, headers: Headers | None) -> Envelope[Any]:
     """Read one Kafka record into an envelope; raises on a bad envelope or invalid data."""
-    found = header_map(headers)
+    found = {name: raw.decode(errors="replace") for name, raw in headers or () if name in _READ}
     try:
         event_id = UUID(found["ce_id"])
-        time = datetime.fromisoformat(found["ce_time"])
+        at = datetime.fromisoformat(found["ce_time"])
         source = found["ce_source"]
     except (KeyError, ValueError) as exc:
         raise MalformedEnvelope(f"missing or invalid CloudEvents header: {exc}") from None
@@ -86,4 +107,4 @@ def decode(topic: str, value: bytes | None, headers: Headers | None) -> Envelope
     if value is None:
         raise MalformedEnvelope("record has no value")
     data = model.model_validate_json(value)
-    return Envelope(data, source=source, id=event_id, time=time, traceparent=found.get(TRACEPARENT))
+    return Envelope(data, source=source, id=event_id, time=at, traceparent=found.get(TRACEPARENT))

@@ -1,12 +1,13 @@
 """The envelope follows CloudEvents' Kafka binding (binary mode)."""
 
-from uuid import uuid4
+import time
+from uuid import RFC_4122, uuid4
 
 import pytest
 from pydantic import ValidationError
 
 from tests.bus.builders import case_closed
-from vfp_shared.envelope import MalformedEnvelope, decode, header_map
+from vfp_shared.envelope import MalformedEnvelope, decode, header_map, new_event_id
 from vfp_shared.testing import envelope
 
 
@@ -48,3 +49,15 @@ def test_invalid_data_names_the_field() -> None:
     ]
     with pytest.raises(ValidationError, match="case_ref"):
         decode("force.case-closed.v1", b'{"victim_ref": "v"}', headers)
+
+
+def test_event_ids_are_uuid7_ordered_by_time() -> None:
+    """Time-ordered ids keep every inbox index growing at its end."""
+    earlier = new_event_id()
+    time.sleep(0.002)
+    later = new_event_id()
+    assert (earlier.version, earlier.variant) == (7, RFC_4122)
+    assert earlier < later
+    millis = later.int >> 80
+    assert abs(millis - time.time_ns() // 1_000_000) < 1_000
+    assert len({new_event_id() for _ in range(10_000)}) == 10_000

@@ -9,6 +9,7 @@ Losing the database is not the event's fault: that is retried until the database
 
 import asyncio
 import logging
+from collections import Counter
 from collections.abc import Awaitable, Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any, TypeAlias
@@ -169,13 +170,14 @@ class BatchConsumer:
                 await asyncio.sleep(delay)
 
     async def _apply(self, batch: list[_Decoded]) -> None:
-        applied: list[_Decoded] = []
+        applied: Counter[str] = Counter()  # per topic: counted once a batch, not per event
         async with self._uows() as uow:
             unseen = await uow.claim([(d.envelope.id, d.record.topic) for d in batch])
             await uow.lock_many(self._keys_to_lock(batch, unseen))
+            duplicates = 0
             for item in batch:
                 if item.envelope.id not in unseen:  # handled before, or twice in this batch
-                    EVENTS_DUPLICATE.labels(self.service).inc()
+                    duplicates += 1
                     continue
                 unseen.discard(item.envelope.id)
                 with span_from(
@@ -185,10 +187,12 @@ class BatchConsumer:
                     {"messaging.message.id": str(item.envelope.id), "vfp.service": self.service},
                 ):
                     await self.handlers[item.record.topic](uow, item.envelope)
-                applied.append(item)
+                applied[item.record.topic] += 1
             await uow.commit()
-        for item in applied:
-            EVENTS_HANDLED.labels(self.service, item.record.topic).inc()
+        for topic, count in applied.items():
+            EVENTS_HANDLED.labels(self.service, topic).inc(count)
+        if duplicates:
+            EVENTS_DUPLICATE.labels(self.service).inc(duplicates)
 
     def _keys_to_lock(self, batch: list[_Decoded], unseen: set[UUID]) -> list[str]:
         keys: list[str] = []

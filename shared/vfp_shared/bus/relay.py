@@ -20,6 +20,7 @@ from aiokafka import AIOKafkaProducer
 from aiokafka.errors import InvalidMessageError, MessageSizeTooLargeError
 from opentelemetry.trace import SpanKind
 
+from vfp_shared.bus.record_batches import MAX_REQUEST_BYTES, OutgoingRecord, send_in_batches
 from vfp_shared.storage.bus_tables import OUTBOX_SLOTS, BusTables
 from vfp_shared.storage.engine import libpq_dsn
 from vfp_shared.telemetry import OUTBOX_BACKLOG, OUTBOX_FAILED, OUTBOX_PUBLISHED, tracer
@@ -52,7 +53,8 @@ def kafka_producer(bootstrap_servers: str) -> AIOKafkaProducer:
         acks="all",
         enable_idempotence=True,
         linger_ms=5,
-        max_batch_size=256 * 1024,
+        max_batch_size=512 * 1024,
+        max_request_size=MAX_REQUEST_BYTES,
     )
 
 
@@ -180,32 +182,24 @@ class OutboxRelay:
         the ids it refused for good (with why: e.g. too large), which are set aside, never
         retried. A passing failure (broker away) stops there: the rest wait for the next round,
         still in order."""
-        pending: list[tuple[int, asyncio.Future[object]]] = []
-        failed: dict[int, str] = {}
-        for row in rows:
-            try:
-                ack = await self._producer.send(
-                    row["topic"],
-                    value=row["payload"],
-                    key=row["key"].encode(),
-                    headers=[(k, v.encode()) for k, v in json.loads(row["headers"]).items()],
-                )
-            except Exception as error:
-                if _retriable(error):
-                    break
-                failed[row["id"]] = self._set_aside(row["id"], row["topic"], error)
-                continue
-            pending.append((row["id"], ack))
-        topics = {row["id"]: row["topic"] for row in rows}
+        records = [
+            OutgoingRecord(
+                row["topic"],
+                row["key"].encode(),
+                row["payload"],
+                [(name, value.encode()) for name, value in json.loads(row["headers"]).items()],
+            )
+            for row in rows
+        ]
         sent: list[int] = []
-        results = await asyncio.gather(*(ack for _, ack in pending), return_exceptions=True)
-        for (row_id, _), result in zip(pending, results, strict=True):
-            if not isinstance(result, BaseException):
-                sent.append(row_id)
-            elif _retriable(result):
+        failed: dict[int, str] = {}
+        for row, outcome in zip(rows, await send_in_batches(self._producer, records), strict=True):
+            if outcome is None:
+                sent.append(row["id"])
+            elif _retriable(outcome):
                 break  # sent again next round; a copy already delivered is absorbed downstream
             else:
-                failed[row_id] = self._set_aside(row_id, topics[row_id], result)
+                failed[row["id"]] = self._set_aside(row["id"], row["topic"], outcome)
         return sent, failed
 
     def _set_aside(self, row_id: int, topic: str, error: BaseException) -> str:
