@@ -7,9 +7,9 @@ import sys
 
 
 def test_a_small_benchmark_prints_each_figure_and_the_ratio_last() -> None:
+    small = ["--events", "1200", "--small-events", "20", "--batch", "200", "--rounds", "1"]
     run = subprocess.run(
-        [sys.executable, "-m", "vfp_bench", "--events", "1200", "--small-events", "20"]
-        + ["--batch", "200", "--rounds", "1"],
+        [sys.executable, "-m", "vfp_bench", *small],
         capture_output=True,
         text=True,
         timeout=300,
