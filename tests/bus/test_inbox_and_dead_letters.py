@@ -11,6 +11,7 @@ from aiokafka.admin import AIOKafkaAdminClient
 from tests.bus.builders import case_closed, run_id
 from vfp_bench.contracts import BenchCandidateIdentifiedV1, BenchCaseClosedV1
 from vfp_shared.bus.dead_letters import DLQ_HEADERS, dead_letter_topic
+from vfp_shared.bus.relay import kafka_producer
 from vfp_shared.envelope import Envelope, header_map
 from vfp_shared.runtime import ServiceRuntime
 from vfp_shared.storage.unit_of_work import UnitOfWork
@@ -155,3 +156,66 @@ async def _group_lag(probe: ServiceRuntime, *, wait_for_zero_s: float) -> int:
             await asyncio.sleep(0.2)
     finally:
         await admin.close()
+
+
+async def test_one_keys_events_take_effect_in_order_through_retries_and_isolation(
+    probe: ServiceRuntime,
+) -> None:
+    """Ten events of one key in one batch: the 4th always fails (the batch is retried, then
+    applied event by event and it is dead-lettered), the 7th fails twice as the database
+    would (retried in place). The other nine take effect once each, in their order: the
+    events they emit, one key again, leave in that order."""
+    run = run_id()
+    servers = probe.settings.kafka_bootstrap_servers
+    victim = f"victim-{run}"
+    events = [
+        envelope(
+            case_closed(
+                f"case-{run}-{i}" + ("-poison" if i == 4 else ""), victim_ref=victim
+            ).model_copy(update={"oic_ref": f"seq-{i}"})
+        )
+        for i in range(1, 11)
+    ]
+    [(topic, handle)] = probe.consumer.handlers.items()
+    flaky_left = 2
+
+    async def flaky(uow: UnitOfWork, event: Envelope[Any]) -> None:
+        nonlocal flaky_left
+        if event.data.oic_ref == "seq-7" and flaky_left:
+            flaky_left -= 1
+            raise ConnectionResetError("database went away")  # transient: retried in place
+        await handle(uow, event)
+
+    probe.consumer.handlers[topic] = flaky
+    try:
+        async with (
+            TopicReader(servers, BenchCandidateIdentifiedV1.TOPIC) as out,
+            TopicReader(servers, dead_letter_topic(BenchCaseClosedV1.TOPIC)) as dlq,
+        ):
+            await _publish_on_one_key(servers, f"case-{run}".encode(), events)
+            emitted = await out.events(
+                lambda e: e.data.participant_ref == victim, count=9, then_quiet_s=1
+            )
+            dead = await dlq.records(lambda r: r.key == f"case-{run}".encode(), count=1)
+    finally:
+        probe.consumer.handlers[topic] = handle
+
+    assert [e.data.supporter_ref for e in emitted] == [f"seq-{i}" for i in range(1, 11) if i != 4]
+    assert len({e.data.supporter_ref for e in emitted}) == 9
+    assert flaky_left == 0
+    assert header_map(dead[0].headers)["ce_id"] == str(events[3].id)
+    assert (await applied(probe)).get(f"case-{run}-7") == 1
+
+
+async def _publish_on_one_key(servers: str, key: bytes, events: list[Envelope[Any]]) -> None:
+    """One key: one partition, so the consumer sees them in this order (in one batch)."""
+    producer = kafka_producer(servers)
+    await producer.start()
+    try:
+        sent = [
+            await producer.send(e.topic, e.kafka_value(), key=key, headers=e.kafka_headers())
+            for e in events
+        ]
+        await asyncio.gather(*sent)
+    finally:
+        await producer.stop()
