@@ -32,16 +32,24 @@ OUTBOX_BACKLOG = Gauge("vfp_outbox_backlog", "Outbox rows not yet published", ["
 
 
 class JsonLinesSpanExporter(SpanExporter):
-    """Writes finished spans as JSON lines: the default when no OTLP endpoint is configured."""
+    """Writes finished spans as JSON lines: the default when no OTLP endpoint is configured.
+    Past `max_bytes` the file is moved to `<path>.1` (replacing the one before) and a new one
+    begins, so a service left running never fills the disk with its traces."""
 
-    def __init__(self, path: str):
-        Path(path).parent.mkdir(parents=True, exist_ok=True)
-        self._file: IO[str] = open(path, "a", encoding="utf-8")  # noqa: SIM115 - lives with the exporter
+    def __init__(self, path: str, max_bytes: int = 64 * 1024 * 1024):
+        self._path = Path(path)
+        self._path.parent.mkdir(parents=True, exist_ok=True)
+        self._max_bytes = max_bytes
+        self._file: IO[str] = self._path.open("a", encoding="utf-8")
 
     def export(self, spans: Sequence[ReadableSpan]) -> SpanExportResult:
         for span in spans:
             self._file.write(_json_line(span) + "\n")
         self._file.flush()
+        if self._file.tell() >= self._max_bytes:
+            self._file.close()
+            self._path.replace(self._path.with_name(self._path.name + ".1"))
+            self._file = self._path.open("a", encoding="utf-8")
         return SpanExportResult.SUCCESS
 
     def shutdown(self) -> None:
