@@ -1,5 +1,6 @@
 """Looking at what the service did: its delivery log (through the API) and its tables."""
 
+from datetime import datetime
 from typing import Any
 from uuid import UUID
 
@@ -37,6 +38,18 @@ async def withdrawn(engine: AsyncEngine, participant_ref: str) -> bool:
                 {"r": participant_ref},
             )
         )
+
+
+async def excluded_at(engine: AsyncEngine, participant_ref: str) -> datetime | None:
+    """The victim's exclusion marker (None when they are not excluded)."""
+    async with engine.connect() as conn:
+        found: datetime | None = await conn.scalar(
+            sa.text(
+                "SELECT excluded_at FROM notifications.participants WHERE participant_ref = :r"
+            ),
+            {"r": participant_ref},
+        )
+    return found
 
 
 async def handled(engine: AsyncEngine, event_id: UUID) -> bool:

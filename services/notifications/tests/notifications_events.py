@@ -185,10 +185,12 @@ def consent_withdrawn(participant_ref: str, at: datetime = NOW) -> ConsentWithdr
     return ConsentWithdrawnV1(participant_ref=participant_ref, withdrawn_at=at)
 
 
-def candidate_excluded(participant_ref: str, *reason_codes: str) -> CandidateExcludedV1:
+def candidate_excluded(
+    participant_ref: str, *reason_codes: str, at: datetime = NOW
+) -> CandidateExcludedV1:
     return CandidateExcludedV1(
         participant_ref=participant_ref,
         reason_codes=list(reason_codes or ["complaint_open"]),
         policy_version="test",
-        excluded_at=NOW,
+        excluded_at=at,
     )

@@ -167,6 +167,22 @@ def test_nothing_is_sent_about_a_victim_who_withdrew() -> None:
     assert route(event, known) == []
 
 
+def test_nothing_is_sent_about_a_victim_who_was_excluded() -> None:
+    event = endorsement_requested()
+    known = Known(supporters={event.participant_ref: SupporterLink(None, excluded=True)})
+    assert route(event, known) == []
+
+
+def test_a_completed_action_goes_on_without_an_excluded_victim() -> None:
+    kept, excluded = ref("victim"), ref("victim")
+    isva = ref("isva")
+    known = Known(
+        supporters={kept: SupporterLink(isva), excluded: SupporterLink(isva, excluded=True)}
+    )
+    [intent] = route(action_completed([excluded, kept]), known)
+    assert (intent.recipient_ref, intent.about_refs) == (isva, (kept,))
+
+
 def test_a_completed_action_tells_each_supporter_once_you_said_we_did() -> None:
     a, b, c, unknown = ref("victim"), ref("victim"), ref("victim"), ref("victim")
     isva, oic = ref("isva"), ref("oic")

@@ -99,7 +99,7 @@ async def test_a_withdrawal_or_exclusion_during_an_event_about_the_victim_finds_
         if stop == "withdrawal":
             await handlers.withdraw(uow, consent_withdrawn(victim), lookups)
         else:
-            await handlers.exclude(uow, candidate_excluded(victim))
+            await handlers.exclude(uow, candidate_excluded(victim), lookups)
 
     async with service.runtime.units_of_work() as queuing:
         await handlers.enqueue(

@@ -29,6 +29,8 @@ directory_entries = sa.Table(
 
 # participant → supporter, from participants.consent-given; a withdrawal leaves a tombstone
 # (ref and times only) so that nothing is sent about that victim again, unless they consent anew.
+# An exclusion leaves a marker (`excluded_at`) that stops the same until they are screened in or
+# consent anew, after it.
 participants = sa.Table(
     "participants",
     metadata,
@@ -37,6 +39,7 @@ participants = sa.Table(
     sa.Column("direct_contact", sa.Boolean, nullable=False, server_default=sa.false()),
     sa.Column("withdrawn_at", sa.DateTime(timezone=True)),
     sa.Column("consented_at", sa.DateTime(timezone=True)),
+    sa.Column("excluded_at", sa.DateTime(timezone=True)),
 )
 
 notifications = sa.Table(

@@ -77,11 +77,13 @@ class Intent:
 
 @dataclass(frozen=True)
 class SupporterLink:
-    """How a victim is reached: through their supporter, from participants.consent-given."""
+    """How a victim is reached: through their supporter, from participants.consent-given.
+    Not at all while they are withdrawn or excluded."""
 
     supporter_ref: str | None
     direct_contact: bool = False
     withdrawn: bool = False
+    excluded: bool = False
 
 
 @dataclass(frozen=True)

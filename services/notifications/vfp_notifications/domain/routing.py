@@ -216,10 +216,10 @@ def _via_supporter(
     invite: CalendarInvite | None = None,
 ) -> Iterable[Intent]:
     """A message about a victim, to the supporter the event names or the consent map knows.
-    Nothing about a victim who withdrew; without a supporter, no one can be told, and that
-    is logged (to the coordination team) rather than dropped in silence."""
+    Nothing about a victim who withdrew or was excluded; without a supporter, no one can be
+    told, and that is logged (to the coordination team) rather than dropped in silence."""
     link = known.supporters.get(participant_ref)
-    if link is not None and link.withdrawn:
+    if link is not None and (link.withdrawn or link.excluded):
         return
     about = (participant_ref,)
     supporter = named or (link.supporter_ref if link else None)

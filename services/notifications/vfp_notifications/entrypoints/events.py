@@ -58,6 +58,9 @@ def event_handlers(
     async def on_routed_event(uow: UnitOfWork, event: Envelope[Any]) -> None:
         await handlers.enqueue(uow, event, lookups(uow), enabled, clock())
 
+    async def on_candidate_identified(uow: UnitOfWork, event: Envelope[Any]) -> None:
+        await handlers.identify(uow, event, lookups(uow), enabled, clock())
+
     async def on_consent_given(uow: UnitOfWork, event: Envelope[Any]) -> None:
         await handlers.record_consent(uow, event.data, lookups(uow))
 
@@ -65,10 +68,11 @@ def event_handlers(
         await handlers.withdraw(uow, event.data, lookups(uow))
 
     async def on_candidate_excluded(uow: UnitOfWork, event: Envelope[Any]) -> None:
-        await handlers.exclude(uow, event.data)
+        await handlers.exclude(uow, event.data, lookups(uow))
 
     return {
         **{contract.TOPIC: on_routed_event for contract in ROUTED},
+        CandidateIdentifiedV1.TOPIC: on_candidate_identified,
         ConsentGivenV1.TOPIC: on_consent_given,
         ConsentWithdrawnV1.TOPIC: on_consent_withdrawn,
         CandidateExcludedV1.TOPIC: on_candidate_excluded,

@@ -22,6 +22,7 @@ from vfp_notifications.service_layer.lookups import Lookups
 from vfp_shared.audit import record
 from vfp_shared.contracts import (
     CandidateExcludedV1,
+    CandidateIdentifiedV1,
     ConsentGivenV1,
     ConsentWithdrawnV1,
     DeliveryFailedV1,
@@ -93,10 +94,9 @@ async def enqueue(
     """Write one pending send per (event, recipient, template). One nobody can reach is
     written as failed and reported (delivery-failed) at once: coordinators fix the directory
     (or, for a victim without a supporter, find them one)."""
-    # The victims' supporter links are read under their locks: a withdrawal on another instance
-    # either lands first (its tombstone: nothing is queued) or finds the send to cancel. An
-    # exclusion leaves no marker: landing first, it stops nothing queued after it; landing
-    # after, it finds the send to cancel.
+    # The victims' supporter links are read under their locks: a withdrawal or an exclusion on
+    # another instance either lands first (its tombstone or marker: nothing is queued about
+    # that victim) or finds the send to cancel.
     await lookups.lock_participants(uow, routing.victims_named(event.data))
     planned = await plan(event, lookups, enabled)
     unreachable: dict[UUID, str] = {}
@@ -126,6 +126,27 @@ async def enqueue(
     for send in await sends.add(uow.session, rows):
         if send.notification_ref in unreachable:
             uow.emit(failure(send, NO_CHANNEL, unreachable[send.notification_ref], now))
+
+
+async def identify(
+    uow: UnitOfWork,
+    event: Envelope[CandidateIdentifiedV1],
+    lookups: Lookups,
+    enabled: Collection[Channel],
+    now: datetime,
+) -> None:
+    """A candidate screened in: if they were excluded before this (e.g. until a new closure),
+    they are back, so the marker goes before the approach is routed. An exclusion after it
+    stands: a late identification approaches no one."""
+    candidate = event.data
+    ref = candidate.participant_ref
+    await lookups.lock_participants(uow, [ref])
+    # Read for the routing anyway: only a victim with a marker costs a write.
+    link = (await lookups.links([ref])).get(ref)
+    excluded = link is not None and link.excluded
+    if excluded and await participants.lift_exclusion(uow.session, ref, candidate.identified_at):
+        lookups.forget_participant(ref)
+    await enqueue(uow, event, lookups, enabled, now)
 
 
 def failure(send: sends.Send, channel: str, reason_code: str, now: datetime) -> DeliveryFailedV1:
@@ -169,13 +190,16 @@ async def withdraw(uow: UnitOfWork, withdrawal: ConsentWithdrawnV1, lookups: Loo
     )
 
 
-async def exclude(uow: UnitOfWork, exclusion: CandidateExcludedV1) -> None:
+async def exclude(uow: UnitOfWork, exclusion: CandidateExcludedV1, lookups: Lookups) -> None:
     """Participants excluded the victim (a complaint, a reopened case, a coordinator's call):
     cancel everything pending about them, and take them off a message about other victims too
-    (it goes on without them). Not an erasure: the supporter map stays (they may come back), and
-    so does their ref on the rows about them alone."""
+    (it goes on without them). The marker stops anything more about them until they are
+    screened in or consent after it. Not an erasure: the supporter map stays (they may come
+    back), and so does their ref on the rows about them alone."""
     ref = exclusion.participant_ref
     await uow.lock_participants([ref])
+    lookups.forget_participant(ref)
+    await participants.record_exclusion(uow.session, ref, exclusion.excluded_at)
     cancelled = await sends.cancel_about(uow.session, ref, "candidate_excluded", erase=False)
     await record(
         uow.session,
