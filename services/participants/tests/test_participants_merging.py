@@ -17,12 +17,19 @@ from participants_builders import (
 )
 from sqlalchemy.ext.asyncio import AsyncEngine
 
-from vfp_participants.adapters.tables import candidates, history, self_referrals, subject_keys
+from vfp_participants.adapters.tables import (
+    BUS,
+    audit,
+    candidates,
+    history,
+    self_referrals,
+    subject_keys,
+)
 from vfp_participants.bootstrap import Participants
 from vfp_participants.domain.model import Approach, Candidate, ExclusionReason, Status
 from vfp_participants.domain.screening import Decision, Verdict
 from vfp_shared.auth import Role
-from vfp_shared.contracts import CandidateExcludedV1, CaseClosedV1
+from vfp_shared.contracts import CandidateExcludedV1, CaseClosedV1, ConsentWithdrawnV1
 from vfp_shared.contracts.vocabulary import CandidateSource, ContactRoute
 from vfp_shared.testing import TopicReader, envelope, publish
 
@@ -267,6 +274,224 @@ async def test_a_strangers_self_referral_about_a_force_case_changes_nobody_conta
         headers=headers,
     )
     assert direct.status_code == 422 and direct.json()["detail"][0]["loc"] == ["body", "via"]
+
+
+# --- a merged self-referrer other services heard of goes with the victim's candidate ---------
+
+
+async def further_along(engine: AsyncEngine, ref: str, status: str, **values: Any) -> None:
+    """A claimer already further along as a candidate of their own (as in the announced
+    duplicate's test above), so other services heard of them: `approached` directly, or
+    `consented` after it."""
+    at = datetime.now(UTC) - timedelta(days=1)
+    approach = {"via": "direct", "by_ref": "coordinator-1", "at": at.isoformat()}
+    consent = {
+        "mode": "live",
+        "scopes": ["take_part"],
+        "case_study_team_refs": [],
+        "praise_officer_refs": [],
+        "guardian_consent": False,
+        "given_at": at.isoformat(),
+    }
+    async with engine.begin() as conn:
+        await conn.execute(
+            candidates.update()
+            .where(candidates.c.participant_ref == ref)
+            .values(
+                status=status,
+                contact_route="direct",
+                approach=approach,
+                last_approached_at=at,
+                consent=consent if status == "consented" else None,
+                **values,
+            )
+        )
+
+
+async def merged_into(engine: AsyncEngine, ref: str) -> str | None:
+    async with engine.connect() as conn:
+        found = await conn.scalar(
+            sa.select(candidates.c.merged_into).where(candidates.c.participant_ref == ref)
+        )
+    return None if found is None else str(found)
+
+
+async def erased(engine: AsyncEngine, ref: str) -> bool:
+    """Nothing of the candidate is left here: its row, history, key or sealed self-referral."""
+    return not any(
+        [
+            await count(engine, candidates, candidates.c.participant_ref == ref),
+            await count(engine, history, history.c.participant_ref == ref),
+            await count(engine, subject_keys, subject_keys.c.subject_ref == ref),
+            await count(engine, self_referrals, self_referrals.c.participant_ref == ref),
+        ]
+    )
+
+
+async def withdrawn_events(engine: AsyncEngine, ref: str) -> int:
+    """The consent-withdrawn events queued for `ref` (the outbox, keyed by participant)."""
+    where = sa.and_(BUS.outbox.c.key == ref, BUS.outbox.c.topic == ConsentWithdrawnV1.TOPIC)
+    return await count(engine, BUS.outbox, where)
+
+
+async def sweep(participants: Participants, client: httpx.AsyncClient) -> None:
+    operator = bearer(participants.runtime.settings, Role.OPERATOR)
+    swept = await client.post("/screening/sweep", headers=operator)
+    assert swept.status_code == 200, swept.text
+
+
+async def long_ago(engine: AsyncEngine, *refs: str) -> None:
+    async with engine.begin() as conn:
+        await conn.execute(
+            candidates.update()
+            .where(candidates.c.participant_ref.in_(refs))
+            .values(updated_at=sa.text("now() - interval '3 years'"))
+        )
+
+
+async def test_withdrawal_erases_a_consented_self_referrer_merged_into_the_victims_candidate(
+    participants: Participants, client: httpx.AsyncClient, engine: AsyncEngine
+) -> None:
+    """Other services may hold what the victim gave under the claimer's ref (invitations,
+    testimonies, answers, consent): the victim's withdrawal reaches them too."""
+    first = a_closed_case()
+    await close(participants, first)
+    victims_ref = (await candidate_row(engine, first.victim_ref)).participant_ref
+    second = a_closed_case(victim_ref=first.victim_ref)
+    claimer, name = await self_refer(client, engine, second.case_ref)
+    await further_along(engine, claimer, "consented")
+    await close(participants, second)
+    assert await merged_into(engine, claimer) == victims_ref
+    headers = coordinator(participants)
+    kept = (await client.get(f"/candidates/{victims_ref}", headers=headers)).json()
+    assert (kept["status"], kept["self_referral"]["name"]) == ("consented", name)
+
+    bootstrap = participants.runtime.settings.kafka_bootstrap_servers
+    async with TopicReader(bootstrap, ConsentWithdrawnV1.TOPIC) as reader:
+        done = await client.post(f"/candidates/{victims_ref}/withdraw", headers=headers)
+        assert done.status_code == 200, done.text
+        refs = {victims_ref, claimer}
+        withdrawn = await reader.events(lambda e: e.data.participant_ref in refs, count=2)
+    assert sorted(e.data.participant_ref for e in withdrawn) == sorted(refs)
+
+    assert await erased(engine, claimer)
+    assert (await client.get(f"/candidates/{claimer}", headers=headers)).status_code == 404
+    erasure = sa.and_(audit.c.subject_ref == claimer, audit.c.action == "erase")
+    assert await count(engine, audit, erasure) == 1
+    assert await withdrawn_events(engine, claimer) == 1
+    after = (await client.get(f"/candidates/{victims_ref}", headers=headers)).json()
+    assert (after["status"], after["self_referral"]) == ("withdrawn", None)
+
+
+async def test_the_retention_purge_takes_a_merged_self_referrer_only_with_the_victims_candidate(
+    participants: Participants, client: httpx.AsyncClient, engine: AsyncEngine
+) -> None:
+    first = a_closed_case()
+    await close(participants, first)
+    victims_ref = (await candidate_row(engine, first.victim_ref)).participant_ref
+    second = a_closed_case(victim_ref=first.victim_ref)
+    claimer, _ = await self_refer(client, engine, second.case_ref)
+    await further_along(engine, claimer, "approached")
+    await close(participants, second)
+    headers = coordinator(participants)
+    declined = await client.post(f"/candidates/{victims_ref}/decline", headers=headers)
+    assert declined.status_code == 200, declined.text
+    # The claimer's exclusion is past retention; the victim's decline is recent.
+    await long_ago(engine, claimer)
+
+    await sweep(participants, client)
+
+    assert await count(engine, candidates, candidates.c.participant_ref == claimer) == 1
+    assert await withdrawn_events(engine, claimer) == 0
+
+    await long_ago(engine, victims_ref)
+    await sweep(participants, client)
+
+    assert await erased(engine, victims_ref) and await erased(engine, claimer)
+    # Nobody consented: nothing to withdraw for the victim's candidate; the claimer's ref was
+    # heard of elsewhere, so its erasure is announced.
+    assert await withdrawn_events(engine, victims_ref) == 0
+    assert await withdrawn_events(engine, claimer) == 1
+    purged = sa.and_(
+        audit.c.subject_ref == claimer,
+        audit.c.action == "retention:purge",
+        audit.c.actor == "system",
+    )
+    assert await count(engine, audit, purged) == 1
+
+
+async def test_a_merged_self_referrer_whose_candidate_is_gone_is_purged_and_withdrawn(
+    participants: Participants, client: httpx.AsyncClient, engine: AsyncEngine
+) -> None:
+    """E.g. merged into a candidate purged before the link was kept (the migration takes the
+    link from the merge's audit line, naming a candidate gone by then)."""
+    first = a_closed_case()
+    await close(participants, first)
+    second = a_closed_case(victim_ref=first.victim_ref)
+    claimer, _ = await self_refer(client, engine, second.case_ref)
+    await further_along(engine, claimer, "approached")
+    await close(participants, second)
+    async with engine.begin() as conn:
+        await conn.execute(
+            candidates.update()
+            .where(candidates.c.participant_ref == claimer)
+            .values(merged_into=fresh("gone"))
+        )
+    await long_ago(engine, claimer)
+
+    await sweep(participants, client)
+
+    assert await erased(engine, claimer)
+    assert await withdrawn_events(engine, claimer) == 1
+
+
+@pytest.mark.parametrize("middle_status", ["approached", "pending"])
+async def test_a_self_referrer_merged_into_one_merged_in_turn_goes_with_the_last(
+    participants: Participants, client: httpx.AsyncClient, engine: AsyncEngine, middle_status: str
+) -> None:
+    """A chain no flow makes today (a claimer is only merged into a victim's candidate, never
+    merged itself): the link is moved on, so the victim's withdrawal still reaches the first.
+    The middle one is kept (approached: others heard of it) or deleted (pending)."""
+    first = a_closed_case()
+    await close(participants, first)
+    victims_ref = (await candidate_row(engine, first.victim_ref)).participant_ref
+    second = a_closed_case(victim_ref=first.victim_ref)
+    middle, _ = await self_refer(client, engine, second.case_ref)
+    earliest, _ = await self_refer(client, engine, fresh("case"))
+    async with engine.begin() as conn:  # as if kept when merged into the middle one
+        await conn.execute(
+            candidates.update()
+            .where(candidates.c.participant_ref == earliest)
+            .values(
+                status="excluded",
+                reason_codes=["merged_duplicate"],
+                claimed_case_ref=None,
+                merged_into=middle,
+            )
+        )
+    if middle_status == "approached":
+        await further_along(engine, middle, "approached")
+
+    await close(participants, second)
+
+    assert await merged_into(engine, earliest) == victims_ref
+    kept = middle_status == "approached"
+    assert await merged_into(engine, middle) == (victims_ref if kept else None)
+    headers = coordinator(participants)
+    if not kept:
+        supporter = {"via": "support_worker", "by_ref": first.support_worker_ref}
+        approached = await client.post(
+            f"/candidates/{victims_ref}/approach", json=supporter, headers=headers
+        )
+        assert approached.status_code == 200, approached.text
+    bootstrap = participants.runtime.settings.kafka_bootstrap_servers
+    refs = {victims_ref, earliest, *([middle] if kept else [])}
+    async with TopicReader(bootstrap, ConsentWithdrawnV1.TOPIC) as reader:
+        done = await client.post(f"/candidates/{victims_ref}/withdraw", headers=headers)
+        assert done.status_code == 200, done.text
+        withdrawn = await reader.events(lambda e: e.data.participant_ref in refs, count=len(refs))
+    assert sorted(e.data.participant_ref for e in withdrawn) == sorted(refs)
+    assert await erased(engine, earliest) and await erased(engine, middle)
 
 
 # --- the merge rule, as plain logic ----------------------------------------------------------

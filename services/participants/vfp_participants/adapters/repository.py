@@ -171,6 +171,24 @@ class CandidateRepository:
             sa.delete(candidates).where(candidates.c.participant_ref == participant_ref)
         )
 
+    async def record_merge(self, gone: str, into: str, *, kept: bool) -> None:
+        """`gone` was merged into `into`: those merged into `gone` before now go with `into`
+        (so one hop always reaches the live candidate), and `gone` too when it is `kept`."""
+        where = candidates.c.merged_into == gone
+        if kept:
+            where = sa.or_(where, candidates.c.participant_ref == gone)
+        await self.session.execute(candidates.update().where(where).values(merged_into=into))
+
+    async def merged_into(self, participant_ref: str) -> list[tuple[str, Status]]:
+        """The kept claimers merged into this candidate (ref, status), locked, in ref order."""
+        rows = await self.session.execute(
+            sa.select(candidates.c.participant_ref, candidates.c.status)
+            .where(candidates.c.merged_into == participant_ref)
+            .order_by(candidates.c.participant_ref)
+            .with_for_update()
+        )
+        return [(row.participant_ref, Status(row.status)) for row in rows]
+
     async def add_self_referred(
         self,
         *,

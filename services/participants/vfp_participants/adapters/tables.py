@@ -45,6 +45,10 @@ candidates = sa.Table(
     # The W3C traceparent of the event that first brought the victim forward: later steps
     # (consent, withdrawal) continue that trace, so one victim's journey is one trace.
     sa.Column("journey_traceparent", sa.Text),
+    # A self-referrer merged into a victim's candidate and kept (as `merged_duplicate`) because
+    # other services heard of them: that candidate's ref. What they hold under this ref is the
+    # victim's too, so it is erased with that candidate (withdrawal, retention purge).
+    sa.Column("merged_into", sa.Text, index=True),
     sa.Column("created_at", TZ, nullable=False, server_default=sa.func.now()),
     sa.Column("updated_at", TZ, nullable=False, server_default=sa.func.now()),
 )

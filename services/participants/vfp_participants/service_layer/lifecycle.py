@@ -12,6 +12,7 @@ from vfp_participants.adapters.repository import CandidateFilter, CandidateRecor
 from vfp_participants.adapters.tables import audit, self_referrals
 from vfp_participants.domain.errors import CandidateNotFound, ListingKept, ListingNotFound
 from vfp_participants.domain.model import ExclusionReason
+from vfp_participants.service_layer.merging import erase_merged_into
 from vfp_participants.service_layer.screening import read_self_referral, rescreen
 from vfp_participants.service_layer.unit import Services, lock_victim, store
 from vfp_shared.audit import record as audit_record
@@ -191,8 +192,9 @@ async def withdraw(
     reason: str | None = None,
 ) -> CandidateRecord:
     """Consent withdrawn: erase what this service holds about the victim (the sealed name and
-    contact details with their key, the victim's cases and refs), keep them from being sourced
-    again, and tell the other services to erase theirs (consent-withdrawn)."""
+    contact details with their key, the victim's cases and refs, the self-referrers merged into
+    their candidate), keep them from being sourced again, and tell the other services to erase
+    theirs (consent-withdrawn, for the candidate and each merged self-referrer)."""
     await _lock_victim_of(uow, services, participant_ref)
     record = await _load(uow, services, principal, participant_ref)
     now = services.clock()
@@ -214,6 +216,11 @@ async def withdraw(
     why = "consent withdrawn: erasure"
     await store(uow, services, record, actor=principal, why=why, reason=reason)
     await audit_record(uow.session, audit, principal, "erase", participant_ref, "consent withdrawn")
+    # The victim's duplicates other services heard of go too: withdrawal erases everywhere.
+    why = f"consent withdrawn: merged into {participant_ref}"
+    await erase_merged_into(
+        uow, services, participant_ref, actor=principal, action="erase", why=why
+    )
     return record
 
 

@@ -13,8 +13,9 @@ import sqlalchemy as sa
 
 from vfp_participants.adapters.repository import CandidateRecord, is_unattached_claimer
 from vfp_participants.adapters.tables import self_referrals
-from vfp_participants.domain.model import ANNOUNCED, CLAIM_TO_CONFIRM
-from vfp_participants.service_layer.unit import SYSTEM, Services, store, write_audit
+from vfp_participants.domain.model import ANNOUNCED, CLAIM_TO_CONFIRM, Status
+from vfp_participants.service_layer.unit import SYSTEM, Actor, Services, store, write_audit
+from vfp_shared.contracts import ConsentWithdrawnV1
 from vfp_shared.contracts.vocabulary import CandidateSource
 from vfp_shared.storage.unit_of_work import UnitOfWork
 
@@ -97,7 +98,8 @@ async def _merge(
     """The claimer's sources, declarations, sealed self-referral (unless the victim's candidate
     has one), do-not-contact entry and (when it got further) lifecycle go to the victim's
     candidate; the claimer is then erased, or, when other services heard of it, kept only as a
-    `merged_duplicate` exclusion."""
+    `merged_duplicate` exclusion linked to the victim's candidate (`merged_into`). Claimers
+    merged into this claimer before are linked to the victim's candidate instead."""
     repository = services.repository(uow)
     now = services.clock()
     ref, gone = into.candidate.participant_ref, claimer.candidate.participant_ref
@@ -109,8 +111,12 @@ async def _merge(
     if claimer.candidate.status in ANNOUNCED:
         claimer.candidate.merged_away(now)
         await repository.forget_victim(claimer)
+        # Other services may hold what the victim gave under the claimer's ref: the link makes
+        # the victim's withdrawal (and the retention purge) erase it with their candidate.
+        await repository.record_merge(gone, ref, kept=True)
         await store(uow, services, claimer, actor=SYSTEM, why="merged", batched=batched)
     else:
+        await repository.record_merge(gone, ref, kept=False)
         await repository.delete(gone)
     await write_audit(uow, SYSTEM, "merge", gone, f"merged into {ref}", batched=batched)
 
@@ -141,3 +147,32 @@ async def _reseal_self_referral(uow: UnitOfWork, services: Services, gone: str, 
             )
         await s.execute(sa.delete(self_referrals).where(self_referrals.c.participant_ref == gone))
     await vault.erase(s, gone)
+
+
+async def erase_merged_into(
+    uow: UnitOfWork,
+    services: Services,
+    participant_ref: str,
+    *,
+    actor: Actor,
+    action: str,
+    why: str,
+) -> int:
+    """Erase the claimers kept as `merged_duplicate` in this candidate, as the candidate itself
+    is erased (its victim withdraws, or the retention purge takes it). Other services heard of
+    each (identified or further), so they may hold what the victim gave under its ref
+    (invitations, testimonies, answers, consent): each gets a consent-withdrawn, the erasure
+    every service obeys (unless it withdrew already, which announced one). Here its key, sealed
+    self-referral, history and row go. The caller holds the candidate's locks (the victim's,
+    then its row); the claimers' rows are locked after them. Returns how many."""
+    repository = services.repository(uow)
+    s, now = uow.session, services.clock()
+    merged = await repository.merged_into(participant_ref)
+    for ref, status in merged:
+        if status is not Status.WITHDRAWN:
+            uow.emit(ConsentWithdrawnV1(participant_ref=ref, withdrawn_at=now))
+        await services.vault.erase(s, ref)
+        await s.execute(sa.delete(self_referrals).where(self_referrals.c.participant_ref == ref))
+        await repository.delete(ref)
+        await write_audit(uow, actor, action, ref, why, batched=False)
+    return len(merged)

@@ -4,7 +4,9 @@ then forgotten altogether. A consented (or approached, or still screened) candid
 so is one with a complaint still open on any of their cases: forgetting the complaint would let
 the force's next case for the victim bring them forward while it is still open. One excluded
 after consenting had their consent announced: the purge withdraws it, so every other service
-erases what it holds too."""
+erases what it holds too. A self-referrer kept as a `merged_duplicate` is the victim of the
+candidate it was merged into: never purged on its own while that candidate exists, it goes with
+it (see `merging.erase_merged_into`)."""
 
 from dataclasses import dataclass
 from datetime import timedelta
@@ -13,7 +15,8 @@ import sqlalchemy as sa
 from sqlalchemy.dialects.postgresql import JSONPATH
 
 from vfp_participants.adapters.tables import audit, candidates, cases, history, self_referrals
-from vfp_participants.domain.model import Status
+from vfp_participants.domain.model import ExclusionReason, Status
+from vfp_participants.service_layer.merging import erase_merged_into
 from vfp_participants.service_layer.screening import sweep
 from vfp_participants.service_layer.unit import SYSTEM, Services
 from vfp_shared.audit import record as audit_record
@@ -25,7 +28,8 @@ FINAL = frozenset({Status.DECLINED, Status.NO_RESPONSE, Status.EXCLUDED, Status.
 
 
 async def purge(uow: UnitOfWork, services: Services, *, limit: int = 1000) -> int:
-    """Erase final candidates unchanged for the retention period; returns how many."""
+    """Erase final candidates unchanged for the retention period, each with the self-referrers
+    merged into it; returns how many candidates were erased."""
     now = services.clock()
     cutoff = now - timedelta(days=services.retention_days)
     open_complaint = (
@@ -38,6 +42,12 @@ async def purge(uow: UnitOfWork, services: Services, *, limit: int = 1000) -> in
         )
         .exists()
     )
+    target = candidates.alias("merged_into_target")
+    merged_into_live = (
+        sa.select(target.c.participant_ref)
+        .where(target.c.participant_ref == candidates.c.merged_into)
+        .exists()
+    )
     s = uow.session
     rows = (
         await s.execute(
@@ -47,20 +57,30 @@ async def purge(uow: UnitOfWork, services: Services, *, limit: int = 1000) -> in
                 candidates.c.status,
                 candidates.c.updated_at,
                 candidates.c.consent,
+                candidates.c.reason_codes,
             )
             .where(
                 candidates.c.status.in_(sorted(status.value for status in FINAL)),
                 candidates.c.updated_at < cutoff,
                 sa.not_(open_complaint),
+                # A merged duplicate goes with the candidate it was merged into.
+                sa.not_(merged_into_live),
             )
             .order_by(candidates.c.updated_at)
             .limit(limit)
             .with_for_update(skip_locked=True)
         )
     ).all()
+    purged = 0
     for row in rows:
         ref = row.participant_ref
-        if row.consent is not None and row.status != Status.WITHDRAWN.value:
+        consented = row.consent is not None and row.status != Status.WITHDRAWN.value
+        # One whose candidate is gone (merged before the link was kept): others heard of it.
+        merged_duplicate = (
+            row.status == Status.EXCLUDED.value
+            and ExclusionReason.MERGED_DUPLICATE.value in row.reason_codes
+        )
+        if consented or merged_duplicate:
             uow.emit(ConsentWithdrawnV1(participant_ref=ref, withdrawn_at=now))
         # As withdrawal: the key (crypto-shredding), the sealed self-referral, the victim's
         # cases; then the candidate's history and the candidate itself. The do-not-contact
@@ -79,7 +99,12 @@ async def purge(uow: UnitOfWork, services: Services, *, limit: int = 1000) -> in
             ref,
             f"{row.status} and unchanged for {services.retention_days} days",
         )
-    return len(rows)
+        why = f"merged into {ref}: purged with it"
+        merged = await erase_merged_into(
+            uow, services, ref, actor=SYSTEM, action="retention:purge", why=why
+        )
+        purged += 1 + merged
+    return purged
 
 
 @dataclass(frozen=True)
