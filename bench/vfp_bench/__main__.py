@@ -15,6 +15,7 @@ from vfp_bench.by_hand import measure_by_hand
 from vfp_bench.pipeline import measure_pipeline
 from vfp_bench.raw_baseline import measure_raw_baseline
 from vfp_bench.workload import produce_case_closed
+from vfp_shared.serve import freeze_what_lives_on
 from vfp_shared.settings import PlatformSettings
 from vfp_shared.telemetry import configure_tracing
 
@@ -23,6 +24,7 @@ async def main(events: int, small_events: int, batch: int, rounds: int) -> float
     settings = PlatformSettings()
     # As in every service: spans are recorded (not exported) for every event.
     configure_tracing("bench", sample_ratio=settings.otel_sample_ratio)
+    freeze_what_lives_on()  # as every service process does before it starts
     print(f"producing {events} case-closed events to measure on ...", file=sys.stderr)
     start = await produce_case_closed(settings, events)
 

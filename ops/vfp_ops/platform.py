@@ -111,7 +111,7 @@ class Platform:
             (self.run_dir / folder).mkdir(parents=True, exist_ok=True)
         # Mail and traces are this run's (an earlier run's would be read again and again);
         # only the files we write there go, whatever folder the run was pointed at.
-        for pattern in ("traces/*.jsonl", "mail/*.eml"):
+        for pattern in ("traces/*.jsonl", "traces/*.jsonl.1", "mail/*.eml"):
             for old in self.run_dir.glob(pattern):
                 old.unlink()
         self.mailbox = Mailbox(self.run_dir / "mail")

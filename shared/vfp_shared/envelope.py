@@ -2,7 +2,7 @@
 attributes travel as ``ce_*`` headers, the contract's JSON is the record value, the
 partition key is the record key, and W3C ``traceparent`` rides beside them."""
 
-import random
+import os
 import time
 from collections.abc import Sequence
 from dataclasses import dataclass, field
@@ -18,7 +18,7 @@ TRACEPARENT = "traceparent"
 
 C = TypeVar("C", bound=Contract)
 
-Headers = Sequence[tuple[str, bytes]]
+Headers = Sequence[tuple[str, bytes | None]]
 
 
 class MalformedEnvelope(ValueError):
@@ -31,10 +31,10 @@ _RAND_B = (1 << 62) - 1
 
 def new_event_id() -> UUID:
     """A UUIDv7 (RFC 9562): time-ordered, so every inbox's index grows at its end rather than
-    on random pages (a claim then costs PostgreSQL half as much). It must be unique, not
-    secret (its time is the event's `ce_time` anyway), so `random`, reseeded in every process."""
+    on random pages (a claim then costs PostgreSQL half as much). Its random bits come from the
+    OS, as the RFC asks: no seeding anywhere in the process can make two ids alike."""
     millis = time.time_ns() // 1_000_000
-    rand = random.getrandbits(74)
+    rand = int.from_bytes(os.urandom(10)) >> 6  # 74 bits
     return UUID(
         int=(millis & _MILLIS) << 80 | 0x7 << 76 | (rand >> 62) << 64 | 0b10 << 62 | rand & _RAND_B
     )
@@ -85,7 +85,8 @@ class Envelope(Generic[C]):
 
 
 def header_map(headers: Headers | None) -> dict[str, str]:
-    return {name: value.decode(errors="replace") for name, value in headers or ()}
+    """Header values as text; Kafka allows a header without a value: it is left out."""
+    return {name: value.decode(errors="replace") for name, value in headers or () if value}
 
 
 # The headers `decode` reads; the others (e.g. ce_type, content-type) follow from the topic.
@@ -94,7 +95,10 @@ _READ = frozenset({"ce_id", "ce_time", "ce_source", "ce_schemaversion", TRACEPAR
 
 def decode(topic: str, value: bytes | None, headers: Headers | None) -> Envelope[Any]:
     """Read one Kafka record into an envelope; raises on a bad envelope or invalid data."""
-    found = {name: raw.decode(errors="replace") for name, raw in headers or () if name in _READ}
+    # A header may come without a value (Kafka allows it): then it is missing, as if not sent.
+    found = {
+        name: raw.decode(errors="replace") for name, raw in headers or () if name in _READ and raw
+    }
     try:
         event_id = UUID(found["ce_id"])
         at = datetime.fromisoformat(found["ce_time"])

@@ -4,7 +4,6 @@ A service's bootstrap builds one `ServiceRuntime`; nothing connects until it sta
 
 import asyncio
 import contextlib
-import gc
 import logging
 from collections.abc import AsyncIterator, Mapping, Sequence
 from contextlib import asynccontextmanager
@@ -117,10 +116,6 @@ class ServiceRuntime:
             stack.push_async_callback(self._stop_relay, relay)
             await self.broker.start()
             stack.push_async_callback(self.broker.stop)
-            # What is alive now (modules, models, table metadata) lives as long as the process:
-            # frozen, the collector's full passes stop walking it again and again under load
-            # (they took a fifth of a busy consumer's time).
-            gc.freeze()
             log.info("service started", extra={"service_name": self.name})
             yield
         log.info("service stopped", extra={"service_name": self.name})

@@ -1,5 +1,6 @@
 """OpenTelemetry tracing (W3C trace context in Kafka headers) and Prometheus metrics."""
 
+import contextlib
 from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from pathlib import Path
@@ -34,7 +35,8 @@ OUTBOX_BACKLOG = Gauge("vfp_outbox_backlog", "Outbox rows not yet published", ["
 class JsonLinesSpanExporter(SpanExporter):
     """Writes finished spans as JSON lines: the default when no OTLP endpoint is configured.
     Past `max_bytes` the file is moved to `<path>.1` (replacing the one before) and a new one
-    begins, so a service left running never fills the disk with its traces."""
+    begins, so a service left running never fills the disk with its traces. One file per
+    process: instances of one service need a file each (OTEL_TRACE_FILE) or an OTLP endpoint."""
 
     def __init__(self, path: str, max_bytes: int = 64 * 1024 * 1024):
         self._path = Path(path)
@@ -48,7 +50,9 @@ class JsonLinesSpanExporter(SpanExporter):
         self._file.flush()
         if self._file.tell() >= self._max_bytes:
             self._file.close()
-            self._path.replace(self._path.with_name(self._path.name + ".1"))
+            # Moved or not (e.g. deleted meanwhile), the spans go on being written.
+            with contextlib.suppress(OSError):
+                self._path.replace(self._path.with_name(self._path.name + ".1"))
             self._file = self._path.open("a", encoding="utf-8")
         return SpanExportResult.SUCCESS
 

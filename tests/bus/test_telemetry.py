@@ -22,18 +22,29 @@ def test_the_trace_file_moves_aside_when_full_and_a_new_one_begins(tmp_path: Pat
     exporter = JsonLinesSpanExporter(str(path), max_bytes=2_000)
     spans = [
         ReadableSpan(name=f"span {i}", context=SpanContext(i + 1, i + 1, is_remote=False))
-        for i in range(12)
+        for i in range(13)
     ]
     for span in spans:
         exporter.export([span])
+        if path.exists() and path.stat().st_size == 0:
+            break  # just moved aside
+    exporter.export([spans[-1]])  # and writing goes on, in the new file
     exporter.shutdown()
     previous = path.with_name("service.jsonl.1")
-    names = [
-        json.loads(line)["name"]
-        for file in (previous, path)
-        for line in file.read_text().splitlines()
-    ]
-    assert previous.stat().st_size >= 2_000 > path.stat().st_size
-    # The newest spans are kept, in their order, across the two files (older ones are dropped).
-    assert names[-1] == "span 11" and set(names) <= {s.name for s in spans}
-    assert names == sorted(names, key=lambda n: int(n.split()[1]))
+    before = [json.loads(line)["name"] for line in previous.read_text().splitlines()]
+    after = [json.loads(line)["name"] for line in path.read_text().splitlines()]
+    assert previous.stat().st_size >= 2_000
+    assert after == ["span 12"]
+    assert before == [f"span {i}" for i in range(len(before))]
+
+
+def test_a_trace_file_removed_meanwhile_does_not_stop_the_spans(tmp_path: Path) -> None:
+    path = tmp_path / "service.jsonl"
+    exporter = JsonLinesSpanExporter(str(path), max_bytes=10)
+    span = ReadableSpan(name="span", context=SpanContext(1, 1, is_remote=False))
+    path.unlink()  # e.g. an operator cleaned the folder: moving it aside fails
+    exporter.export([span])  # lost with the removed file; the move fails, a new file begins
+    exporter.export([span])  # written there, and (full again) moved aside
+    exporter.shutdown()
+    kept = path.with_name("service.jsonl.1").read_text().splitlines()
+    assert [json.loads(line)["name"] for line in kept] == ["span"]

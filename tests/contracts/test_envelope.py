@@ -61,3 +61,13 @@ def test_event_ids_are_uuid7_ordered_by_time() -> None:
     millis = later.int >> 80
     assert abs(millis - time.time_ns() // 1_000_000) < 1_000
     assert len({new_event_id() for _ in range(10_000)}) == 10_000
+
+
+def test_a_header_without_a_value_counts_as_missing() -> None:
+    """Kafka allows a header with no value; ours must be malformed (dead-lettered), not crash
+    the consumer's batch again and again."""
+    sent = envelope(case_closed("case-1"))
+    headers = [(k, None if k == "ce_id" else v) for k, v in sent.kafka_headers()]
+    with pytest.raises(MalformedEnvelope):
+        decode(sent.topic, sent.kafka_value(), headers)
+    assert "ce_id" not in header_map(headers)

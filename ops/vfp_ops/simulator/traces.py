@@ -8,7 +8,7 @@ def services_in_trace(traces: Path, trace_id: str) -> list[str]:
     """The services whose spans (JSON lines, OpenTelemetry's `to_json`) carry `trace_id`."""
     wanted = f"0x{trace_id}"
     found: set[str] = set()
-    for path in traces.glob("*.jsonl"):
+    for path in traces.glob("*.jsonl*"):  # with the previous file of one that grew full
         with path.open() as lines:
             for line in lines:
                 if wanted not in line:

@@ -180,8 +180,9 @@ class OutboxRelay:
     async def _publish(self, rows: Sequence[asyncpg.Record]) -> tuple[list[int], dict[int, str]]:
         """Send the rows in order and wait for Kafka's acks; returns the ids it acknowledged and
         the ids it refused for good (with why: e.g. too large), which are set aside, never
-        retried. A passing failure (broker away) stops there: the rest wait for the next round,
-        still in order."""
+        retried. A passing failure (e.g. a topic's metadata unavailable) stops there: the rest
+        wait for the next round, still in order. (While the broker is away, the producer holds
+        and retries what it was given, and this round waits for it.)"""
         records = [
             OutgoingRecord(
                 row["topic"],
@@ -197,6 +198,10 @@ class OutboxRelay:
             if outcome is None:
                 sent.append(row["id"])
             elif _retriable(outcome):
+                log.warning(
+                    "outbox rows not published; retrying next round",
+                    extra={"outbox_id": row["id"], "error_class": type(outcome).__name__},
+                )
                 break  # sent again next round; a copy already delivered is absorbed downstream
             else:
                 failed[row["id"]] = self._set_aside(row["id"], row["topic"], outcome)

@@ -39,7 +39,7 @@ def bus_tables(metadata: sa.MetaData) -> BusTables:
         "outbox",
         metadata,
         sa.Column("id", sa.BigInteger, sa.Identity(), primary_key=True),
-        sa.Column("event_id", sa.Uuid, nullable=False),  # a fresh uuid4: no index needed
+        sa.Column("event_id", sa.Uuid, nullable=False),  # a fresh UUIDv7: no index needed
         sa.Column("topic", sa.Text, nullable=False),
         sa.Column("key", sa.Text, nullable=False),
         sa.Column("slot", sa.SmallInteger, nullable=False),
