@@ -40,16 +40,19 @@ async def withdrawn(engine: AsyncEngine, participant_ref: str) -> bool:
         )
 
 
-async def excluded_at(engine: AsyncEngine, participant_ref: str) -> datetime | None:
-    """The victim's exclusion marker (None when they are not excluded)."""
+async def marker(engine: AsyncEngine, participant_ref: str) -> tuple[datetime | None, ...]:
+    """The victim's exclusion and latest readmission (screened in, consent) times."""
     async with engine.connect() as conn:
-        found: datetime | None = await conn.scalar(
-            sa.text(
-                "SELECT excluded_at FROM notifications.participants WHERE participant_ref = :r"
-            ),
-            {"r": participant_ref},
-        )
-    return found
+        row = (
+            await conn.execute(
+                sa.text(
+                    "SELECT excluded_at, readmitted_at FROM notifications.participants "
+                    "WHERE participant_ref = :r"
+                ),
+                {"r": participant_ref},
+            )
+        ).first()
+    return (row.excluded_at, row.readmitted_at) if row else (None, None)
 
 
 async def handled(engine: AsyncEngine, event_id: UUID) -> bool:

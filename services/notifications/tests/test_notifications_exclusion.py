@@ -1,12 +1,12 @@
-"""An excluded victim: nothing more is queued about them until they are screened in again, or
-consent, after the exclusion. An older event arriving late changes nothing."""
+"""An excluded victim: nothing more is queued about them unless they are screened in again, or
+consent, after the exclusion, whichever of these events arrives first."""
 
 from datetime import datetime, timedelta
 from typing import Any
 
 import pytest
 import sqlalchemy as sa
-from notifications_checks import deliveries, excluded_at, handled, knows_participant
+from notifications_checks import deliveries, handled, knows_participant, marker
 from notifications_events import (
     NOW,
     action_completed,
@@ -111,7 +111,7 @@ async def test_an_identification_or_consent_older_than_the_exclusion_changes_not
     )
     await applied(settings, engine, coming_back(how, victim, oic, NOW - timedelta(days=1)))
 
-    assert await excluded_at(engine, victim) == NOW
+    assert await marker(engine, victim) == (NOW, NOW - timedelta(days=1))
     request = Envelope(
         endorsement_requested(participant_ref=victim, supporter_ref=oic), source="/t"
     )
@@ -136,10 +136,44 @@ async def test_a_victim_screened_in_or_consenting_after_the_exclusion_is_approac
     await publish(settings.kafka_bootstrap_servers, [back])
     await eventually(lambda: handled(engine, back.id), what="the victim coming back")
 
-    assert await excluded_at(engine, victim) is None
+    assert await marker(engine, victim) == (NOW, NOW + timedelta(days=1))
     approaches = await deliveries(client, coordinator, source_event_id=str(back.id))
     expected = [(oic, "candidate_approach")] if how == "identified" else []
     assert [(a["recipient_ref"], a["template"]) for a in approaches] == expected
+    request = Envelope(
+        endorsement_requested(participant_ref=victim, supporter_ref=oic), source="/t"
+    )
+    await publish(settings.kafka_bootstrap_servers, [request])
+    [asked] = await eventually(
+        lambda: deliveries(client, coordinator, source_event_id=str(request.id)), what="the send"
+    )
+    assert (asked["recipient_ref"], asked["template"]) == (oic, "endorsement_requested")
+
+
+async def test_an_older_exclusion_arriving_after_the_readmission_changes_nothing(
+    settings: NotificationsSettings,
+    directory: Directory,
+    engine: AsyncEngine,
+    client: Any,
+    coordinator: dict[str, str],
+) -> None:
+    """Excluded, then screened in again; the exclusion (on its own topic) arrives last. The
+    victim was readmitted after it: they are not silenced."""
+    victim = ref("victim")
+    oic = await directory.add(ref("oic"))
+    back = Envelope(
+        candidate_identified(
+            participant_ref=victim, supporter_ref=oic, identified_at=NOW + timedelta(days=1)
+        ),
+        source="/t",
+    )
+    await publish(settings.kafka_bootstrap_servers, [back])
+    await eventually(lambda: handled(engine, back.id), what="the identification")
+    await applied(settings, engine, candidate_excluded(victim))
+
+    # Its approach still goes, and so does what follows.
+    [approach] = await deliveries(client, coordinator, source_event_id=str(back.id))
+    assert approach["recipient_ref"] == oic and approach["status"] != "cancelled"
     request = Envelope(
         endorsement_requested(participant_ref=victim, supporter_ref=oic), source="/t"
     )

@@ -23,7 +23,9 @@ async def links(session: AsyncSession, refs: Collection[str]) -> dict[str, Suppo
             row.supporter_ref,
             row.direct_contact,
             withdrawn=row.withdrawn_at is not None,
-            excluded=row.excluded_at is not None,
+            # An exclusion at the same time as a readmission stands: erring towards silence.
+            excluded=row.excluded_at is not None
+            and (row.readmitted_at is None or row.excluded_at >= row.readmitted_at),
         )
         for row in rows
     }
@@ -37,22 +39,20 @@ async def record_consent(
     given_at: datetime,
 ) -> None:
     """Remember the supporter. A consent older than a withdrawal (arriving late, from another
-    topic or a replay) does not revive the victim; one given after it does. Likewise for an
-    exclusion: one given after it lifts the marker, an older one leaves it."""
+    topic or a replay) does not revive the victim; one given after it does. It readmits the
+    victim too: an exclusion before it no longer holds."""
     values = {
         "supporter_ref": supporter_ref,
         "direct_contact": direct_contact,
         "consented_at": given_at,
         "withdrawn_at": None,
     }
-    # An exclusion not older than the consent stands (CASE without ELSE: NULL, lifted).
-    still_excluded = sa.case((p.c.excluded_at >= given_at, p.c.excluded_at))
     await session.execute(
         insert(p)
-        .values(participant_ref=participant_ref, **values)
+        .values(participant_ref=participant_ref, readmitted_at=given_at, **values)
         .on_conflict_do_update(
             index_elements=["participant_ref"],
-            set_={**values, "excluded_at": still_excluded},
+            set_={**values, "readmitted_at": sa.func.greatest(p.c.readmitted_at, given_at)},
             where=sa.or_(p.c.withdrawn_at.is_(None), p.c.withdrawn_at < given_at),
         )
     )
@@ -80,18 +80,19 @@ async def record_exclusion(session: AsyncSession, participant_ref: str, at: date
         .values(participant_ref=participant_ref, excluded_at=at)
         .on_conflict_do_update(
             index_elements=["participant_ref"],
-            set_={"excluded_at": at},
-            where=sa.or_(p.c.excluded_at.is_(None), p.c.excluded_at < at),
+            set_={"excluded_at": sa.func.greatest(p.c.excluded_at, at)},
         )
     )
 
 
-async def lift_exclusion(session: AsyncSession, participant_ref: str, at: datetime) -> bool:
-    """The victim was screened in again at `at`: an exclusion before that no longer holds, one
-    after it (however late `at` arrives) stands. Returns whether the marker was lifted."""
-    result = await session.execute(
-        sa.update(p)
-        .where(p.c.participant_ref == participant_ref, p.c.excluded_at < at)
-        .values(excluded_at=None)
+async def record_readmission(session: AsyncSession, participant_ref: str, at: datetime) -> None:
+    """The victim was screened in at `at`: an exclusion before that no longer holds, one after
+    it stands, whichever of the two arrives first."""
+    await session.execute(
+        insert(p)
+        .values(participant_ref=participant_ref, readmitted_at=at)
+        .on_conflict_do_update(
+            index_elements=["participant_ref"],
+            set_={"readmitted_at": sa.func.greatest(p.c.readmitted_at, at)},
+        )
     )
-    return bool(getattr(result, "rowcount", 0))

@@ -29,8 +29,9 @@ directory_entries = sa.Table(
 
 # participant → supporter, from participants.consent-given; a withdrawal leaves a tombstone
 # (ref and times only) so that nothing is sent about that victim again, unless they consent anew.
-# An exclusion leaves a marker (`excluded_at`) that stops the same until they are screened in or
-# consent anew, after it.
+# An exclusion leaves a marker (`excluded_at`) that stops the same while it is not older than
+# their latest screening in or consent (`readmitted_at`): both only ever move forward, so the
+# outcome does not depend on which of the events, on their different topics, arrives first.
 participants = sa.Table(
     "participants",
     metadata,
@@ -40,6 +41,7 @@ participants = sa.Table(
     sa.Column("withdrawn_at", sa.DateTime(timezone=True)),
     sa.Column("consented_at", sa.DateTime(timezone=True)),
     sa.Column("excluded_at", sa.DateTime(timezone=True)),
+    sa.Column("readmitted_at", sa.DateTime(timezone=True)),
 )
 
 notifications = sa.Table(

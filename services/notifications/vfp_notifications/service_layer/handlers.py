@@ -135,17 +135,14 @@ async def identify(
     enabled: Collection[Channel],
     now: datetime,
 ) -> None:
-    """A candidate screened in: if they were excluded before this (e.g. until a new closure),
-    they are back, so the marker goes before the approach is routed. An exclusion after it
-    stands: a late identification approaches no one."""
+    """A candidate screened in: an exclusion before this no longer holds (e.g. until a new
+    closure), one after it stands (a late identification approaches no one). Recorded before
+    the approach is routed, in the same transaction."""
     candidate = event.data
     ref = candidate.participant_ref
     await lookups.lock_participants(uow, [ref])
-    # Read for the routing anyway: only a victim with a marker costs a write.
-    link = (await lookups.links([ref])).get(ref)
-    excluded = link is not None and link.excluded
-    if excluded and await participants.lift_exclusion(uow.session, ref, candidate.identified_at):
-        lookups.forget_participant(ref)
+    await participants.record_readmission(uow.session, ref, candidate.identified_at)
+    lookups.forget_participant(ref)
     await enqueue(uow, event, lookups, enabled, now)
 
 
@@ -193,13 +190,18 @@ async def withdraw(uow: UnitOfWork, withdrawal: ConsentWithdrawnV1, lookups: Loo
 async def exclude(uow: UnitOfWork, exclusion: CandidateExcludedV1, lookups: Lookups) -> None:
     """Participants excluded the victim (a complaint, a reopened case, a coordinator's call):
     cancel everything pending about them, and take them off a message about other victims too
-    (it goes on without them). The marker stops anything more about them until they are
-    screened in or consent after it. Not an erasure: the supporter map stays (they may come
-    back), and so does their ref on the rows about them alone."""
+    (it goes on without them). The marker stops anything more about them unless they are
+    screened in or consent after it (whichever event arrives first). Not an erasure: the
+    supporter map stays (they may come back), and so does their ref on the rows about them
+    alone. An exclusion arriving after a later readmission (on another topic) is kept but
+    cancels nothing: it no longer holds."""
     ref = exclusion.participant_ref
     await uow.lock_participants([ref])
-    lookups.forget_participant(ref)
     await participants.record_exclusion(uow.session, ref, exclusion.excluded_at)
+    lookups.forget_participant(ref)
+    link = (await lookups.links([ref])).get(ref)
+    if link is None or not link.excluded:
+        return
     cancelled = await sends.cancel_about(uow.session, ref, "candidate_excluded", erase=False)
     await record(
         uow.session,
