@@ -21,6 +21,7 @@ from vfp_participants.adapters.tables import (
     BUS,
     audit,
     candidates,
+    do_not_contact,
     history,
     self_referrals,
     subject_keys,
@@ -443,6 +444,125 @@ async def test_a_merged_self_referrer_whose_candidate_is_gone_is_purged_and_with
 
     assert await erased(engine, claimer)
     assert await withdrawn_events(engine, claimer) == 1
+
+
+async def merged_pair(
+    participants: Participants, client: httpx.AsyncClient, engine: AsyncEngine, status: str
+) -> tuple[str, str]:
+    """The victim's candidate and a self-referrer kept merged into it (`status` as a candidate
+    of its own before the merge, so other services heard of it)."""
+    first = a_closed_case()
+    await close(participants, first)
+    victims_ref = (await candidate_row(engine, first.victim_ref)).participant_ref
+    second = a_closed_case(victim_ref=first.victim_ref)
+    claimer, _ = await self_refer(client, engine, second.case_ref)
+    await further_along(engine, claimer, status)
+    await close(participants, second)
+    assert await merged_into(engine, claimer) == victims_ref
+    return victims_ref, claimer
+
+
+async def link(engine: AsyncEngine, ref: str, into: str | None) -> None:
+    async with engine.begin() as conn:
+        await conn.execute(
+            candidates.update().where(candidates.c.participant_ref == ref).values(merged_into=into)
+        )
+
+
+@pytest.mark.parametrize("victims_past_retention", [False, True])
+async def test_a_merged_self_referrer_linked_to_a_withdrawn_candidate_is_erased_at_the_next_sweep(
+    participants: Participants,
+    client: httpx.AsyncClient,
+    engine: AsyncEngine,
+    victims_past_retention: bool,
+) -> None:
+    """The victim withdrew before the link was kept, so the duplicate stayed; migration 0002
+    then backfills its link to the withdrawn candidate. What other services hold under its ref
+    should have gone with that withdrawal: the next sweep erases it, however recent, without
+    waiting for the withdrawn candidate's own purge (which is as before). When that candidate
+    is due in the same pass too, the duplicate is still erased and announced once."""
+    victims_ref, claimer = await merged_pair(participants, client, engine, "approached")
+    await link(engine, claimer, None)  # as before the link was kept
+    headers = coordinator(participants)
+    done = await client.post(f"/candidates/{victims_ref}/withdraw", headers=headers)
+    assert done.status_code == 200, done.text
+    assert await withdrawn_events(engine, claimer) == 0
+    await link(engine, claimer, victims_ref)  # as migration 0002 backfills it
+    if victims_past_retention:
+        await long_ago(engine, victims_ref)  # both due in the same pass: erased once
+
+    bootstrap = participants.runtime.settings.kafka_bootstrap_servers
+    async with TopicReader(bootstrap, ConsentWithdrawnV1.TOPIC) as reader:
+        await sweep(participants, client)
+        await reader.events(lambda e: e.data.participant_ref == claimer, count=1)
+
+    assert await erased(engine, claimer)
+    assert await withdrawn_events(engine, claimer) == 1
+    purged = sa.and_(audit.c.subject_ref == claimer, audit.c.action == "retention:purge")
+    assert await count(engine, audit, purged) == 1
+    victims_purge = sa.and_(audit.c.subject_ref == victims_ref, audit.c.action == "retention:purge")
+    if not victims_past_retention:
+        kept = await client.get(f"/candidates/{victims_ref}", headers=headers)
+        assert kept.status_code == 200 and kept.json()["status"] == "withdrawn"
+        assert await count(engine, audit, victims_purge) == 0
+        await long_ago(engine, victims_ref)
+        await sweep(participants, client)
+    assert await erased(engine, victims_ref)
+    assert await count(engine, audit, victims_purge) == 1
+    assert await withdrawn_events(engine, claimer) == 1
+    assert await withdrawn_events(engine, victims_ref) == 1  # its own withdrawal's
+
+
+@pytest.mark.parametrize(
+    ("method", "path", "body"),
+    [
+        ("POST", "/candidates/{ref}/withdraw", None),
+        ("POST", "/candidates/{ref}/exclude", {"reason_code": "not_suitable_for_panel"}),
+        (
+            "POST",
+            "/do-not-contact",
+            {"participant_ref": "{ref}", "reason_code": "victim_asked_not_to_be_contacted"},
+        ),
+        ("DELETE", "/do-not-contact/{ref}", None),
+    ],
+)
+async def test_a_change_addressed_to_a_merged_self_referrer_is_refused_naming_the_victims_one(
+    participants: Participants,
+    client: httpx.AsyncClient,
+    engine: AsyncEngine,
+    method: str,
+    path: str,
+    body: dict[str, str] | None,
+) -> None:
+    """The victim's consent and contact went to their candidate with the merge: withdrawing or
+    listing the duplicate would erase or list it alone, and leave the consent it gave in place.
+    The coordinator is told which candidate to act on; the duplicate stays readable."""
+    victims_ref, claimer = await merged_pair(participants, client, engine, "consented")
+    headers = coordinator(participants)
+    before = (await client.get(f"/candidates/{victims_ref}", headers=headers)).json()
+    assert before["status"] == "consented"
+    queued = BUS.outbox.c.key.in_([victims_ref, claimer])
+    events_before = await count(engine, BUS.outbox, queued)
+    listed = do_not_contact.c.participant_ref.in_([victims_ref, claimer])
+    listed_before = await count(engine, do_not_contact, listed)
+    if body is not None:
+        body = {k: v.format(ref=claimer) for k, v in body.items()}
+
+    refused = await client.request(method, path.format(ref=claimer), json=body, headers=headers)
+
+    assert refused.status_code == 409, refused.text
+    assert refused.json()["merged_into"] == victims_ref
+    assert f"merged into candidate {victims_ref}" in refused.json()["detail"]
+    after = (await client.get(f"/candidates/{victims_ref}", headers=headers)).json()
+    assert after == before
+    assert await count(engine, BUS.outbox, queued) == events_before
+    assert await count(engine, do_not_contact, listed) == listed_before
+    duplicate = await client.get(f"/candidates/{claimer}", headers=headers)
+    assert duplicate.status_code == 200, duplicate.text
+    assert (duplicate.json()["status"], duplicate.json()["reason_codes"]) == (
+        "excluded",
+        ["merged_duplicate"],
+    )
 
 
 @pytest.mark.parametrize("middle_status", ["approached", "pending"])

@@ -48,6 +48,8 @@ class CandidateRecord:
     # False for a record not read from its row, whose journey must be looked up.
     journey: str | None = None
     journey_known: bool = False
+    # A self-referrer kept as `merged_duplicate`: the victim's candidate it went into.
+    merged_into: str | None = None
 
 
 class ClosureRecorded(NamedTuple):
@@ -637,7 +639,12 @@ def _record(row: sa.Row[Any]) -> CandidateRecord:
         declared_child=m["declared_child"],
     )
     return CandidateRecord(
-        candidate, sourcing, m["updated_at"], m["journey_traceparent"], journey_known=True
+        candidate,
+        sourcing,
+        m["updated_at"],
+        m["journey_traceparent"],
+        journey_known=True,
+        merged_into=m["merged_into"],
     )
 
 

@@ -12,10 +12,21 @@ class CandidateNotFound(ParticipantsError, LookupError):
 class IllegalTransition(ParticipantsError):
     """The candidate's status does not allow this step."""
 
-    def __init__(self, participant_ref: str, status: str, step: str):
-        super().__init__(f"candidate {participant_ref} is {status}: cannot {step}")
+    def __init__(self, participant_ref: str, status: str, step: str, *, why: str | None = None):
+        super().__init__(f"candidate {participant_ref} {why or f'is {status}'}: cannot {step}")
         self.status = status
         self.step = step
+
+
+class MergedAway(IllegalTransition):
+    """The candidate is a self-referrer merged into the victim's candidate (`merged_duplicate`):
+    what the victim asks for (withdrawal, the do-not-contact list, a step) is for that one,
+    which holds their consent and contact; done here, it would not reach them."""
+
+    def __init__(self, participant_ref: str, status: str, step: str, merged_into: str):
+        why = f"was merged into candidate {merged_into} (act on that one)"
+        super().__init__(participant_ref, status, step, why=why)
+        self.merged_into = merged_into
 
 
 class RuleViolation(ParticipantsError):

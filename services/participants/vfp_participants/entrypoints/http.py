@@ -13,6 +13,7 @@ from vfp_participants.domain.errors import (
     IllegalTransition,
     ListingKept,
     ListingNotFound,
+    MergedAway,
     RuleViolation,
 )
 from vfp_participants.domain.model import Status
@@ -52,10 +53,10 @@ def add_error_handlers(app: FastAPI) -> None:
 
     async def conflict(_: Request, error: Exception) -> JSONResponse:
         assert isinstance(error, IllegalTransition)
-        return JSONResponse(
-            {"detail": str(error), "status": error.status, "step": error.step},
-            status.HTTP_409_CONFLICT,
-        )
+        body = {"detail": str(error), "status": error.status, "step": error.step}
+        if isinstance(error, MergedAway):
+            body["merged_into"] = error.merged_into  # the candidate to act on instead
+        return JSONResponse(body, status.HTTP_409_CONFLICT)
 
     async def listing_not_found(_: Request, error: Exception) -> JSONResponse:
         return JSONResponse({"detail": "entry not found"}, status.HTTP_404_NOT_FOUND)
@@ -143,7 +144,13 @@ def router(
             tags=["consent"],
             summary=summary,
             response_model=CandidateOut,
-            responses={404: {}, 409: {"description": "not allowed from the current status"}},
+            responses={
+                404: {},
+                409: {
+                    "description": "not allowed from the current status, or merged into another "
+                    "candidate (`merged_into`: act on that one)"
+                },
+            },
         )
 
     @step("Record the approach (identified → approached)", "approach")
@@ -256,6 +263,7 @@ def router(
         summary="Put a candidate or a force victim on the do-not-contact list",
         status_code=status.HTTP_201_CREATED,
         response_model=DoNotContactAddedOut,
+        responses={409: {"description": "merged into another candidate (`merged_into`)"}},
     )
     async def add_do_not_contact(
         body: DoNotContactIn, principal: Principal = coordinator
@@ -277,6 +285,7 @@ def router(
         tags=["do-not-contact"],
         summary="Take a candidate off the do-not-contact list (they are screened again)",
         response_model=CandidateOut,
+        responses={409: {"description": "merged into another candidate (`merged_into`)"}},
     )
     async def remove_do_not_contact(
         participant_ref: str, principal: Principal = coordinator

@@ -10,7 +10,12 @@ import sqlalchemy as sa
 
 from vfp_participants.adapters.repository import CandidateFilter, CandidateRecord
 from vfp_participants.adapters.tables import audit, self_referrals
-from vfp_participants.domain.errors import CandidateNotFound, ListingKept, ListingNotFound
+from vfp_participants.domain.errors import (
+    CandidateNotFound,
+    ListingKept,
+    ListingNotFound,
+    MergedAway,
+)
 from vfp_participants.domain.model import ExclusionReason
 from vfp_participants.service_layer.merging import erase_merged_into
 from vfp_participants.service_layer.screening import read_self_referral, rescreen
@@ -43,6 +48,20 @@ async def _load(
     record = await services.repository(uow).get(participant_ref)
     if record is None or not may_see(principal, record):
         raise CandidateNotFound(participant_ref)
+    return record
+
+
+async def _load_to_change(
+    uow: UnitOfWork, services: Services, principal: Principal, participant_ref: str, step: str
+) -> CandidateRecord:
+    """`_load` for a change. A self-referrer merged into the victim's candidate is refused (409
+    naming that candidate): the victim's consent and contact are that one's, so a withdrawal
+    or listing here would not reach them. Nothing changes it but merging and erasure with that
+    candidate, under that candidate's locks, so it needs no victim lock of its own."""
+    record = await _load(uow, services, principal, participant_ref)
+    if record.merged_into is not None:
+        status = record.candidate.status.value
+        raise MergedAway(participant_ref, status, step, record.merged_into)
     return record
 
 
@@ -112,7 +131,7 @@ async def record_approach(
     at: datetime | None,
     reason: str | None = None,
 ) -> CandidateRecord:
-    record = await _load(uow, services, principal, participant_ref)
+    record = await _load_to_change(uow, services, principal, participant_ref, "record an approach")
     record.candidate.record_approach(via, by_ref, at or services.clock())
     await store(uow, services, record, actor=principal, why="approach recorded", reason=reason)
     return record
@@ -131,7 +150,7 @@ async def record_consent(
     guardian_consent: bool,
     reason: str | None = None,
 ) -> CandidateRecord:
-    record = await _load(uow, services, principal, participant_ref)
+    record = await _load_to_change(uow, services, principal, participant_ref, "record consent")
     record.candidate.record_consent(
         mode=mode,
         scopes=scopes,
@@ -151,7 +170,7 @@ async def record_decline(
     participant_ref: str,
     reason: str | None = None,
 ) -> CandidateRecord:
-    record = await _load(uow, services, principal, participant_ref)
+    record = await _load_to_change(uow, services, principal, participant_ref, "record a decline")
     record.candidate.record_decline(services.clock())
     await store(uow, services, record, actor=principal, why="decline recorded", reason=reason)
     return record
@@ -164,7 +183,7 @@ async def record_no_response(
     participant_ref: str,
     reason: str | None = None,
 ) -> CandidateRecord:
-    record = await _load(uow, services, principal, participant_ref)
+    record = await _load_to_change(uow, services, principal, participant_ref, "record no response")
     record.candidate.record_no_response(services.clock())
     why = "no response recorded"
     await store(uow, services, record, actor=principal, why=why, reason=reason)
@@ -178,7 +197,7 @@ async def exclude(
     participant_ref: str,
     reason: ExclusionReason,
 ) -> CandidateRecord:
-    record = await _load(uow, services, principal, participant_ref)
+    record = await _load_to_change(uow, services, principal, participant_ref, "exclude")
     record.candidate.exclude(reason, services.clock())
     await store(uow, services, record, actor=principal, why=f"excluded: {reason.value}")
     return record
@@ -196,7 +215,7 @@ async def withdraw(
     their candidate), keep them from being sourced again, and tell the other services to erase
     theirs (consent-withdrawn, for the candidate and each merged self-referrer)."""
     await _lock_victim_of(uow, services, participant_ref)
-    record = await _load(uow, services, principal, participant_ref)
+    record = await _load_to_change(uow, services, principal, participant_ref, "withdraw")
     now = services.clock()
     record.candidate.withdraw(now)
     repository = services.repository(uow)
@@ -265,7 +284,9 @@ async def add_to_do_not_contact(
     record: CandidateRecord | None
     if participant_ref is not None:
         await _lock_victim_of(uow, services, participant_ref)
-        record = await _load(uow, services, principal, participant_ref)
+        record = await _load_to_change(
+            uow, services, principal, participant_ref, "put it on the do-not-contact list"
+        )
         victim_ref = record.sourcing.victim_ref
     else:
         assert victim_ref is not None
@@ -289,7 +310,9 @@ async def remove_from_do_not_contact(
     uow: UnitOfWork, services: Services, principal: Principal, participant_ref: str
 ) -> CandidateRecord:
     await _lock_victim_of(uow, services, participant_ref)
-    record = await _load(uow, services, principal, participant_ref)
+    record = await _load_to_change(
+        uow, services, principal, participant_ref, "take it off the do-not-contact list"
+    )
     listing = services.repository(uow).do_not_contact
     try:
         entry_id = listing.key_of(participant_ref, record.sourcing.victim_ref)

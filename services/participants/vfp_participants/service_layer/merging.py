@@ -157,14 +157,14 @@ async def erase_merged_into(
     actor: Actor,
     action: str,
     why: str,
-) -> int:
+) -> list[str]:
     """Erase the claimers kept as `merged_duplicate` in this candidate, as the candidate itself
     is erased (its victim withdraws, or the retention purge takes it). Other services heard of
     each (identified or further), so they may hold what the victim gave under its ref
     (invitations, testimonies, answers, consent): each gets a consent-withdrawn, the erasure
     every service obeys (unless it withdrew already, which announced one). Here its key, sealed
     self-referral, history and row go. The caller holds the candidate's locks (the victim's,
-    then its row); the claimers' rows are locked after them. Returns how many."""
+    then its row); the claimers' rows are locked after them. Returns their refs."""
     repository = services.repository(uow)
     s, now = uow.session, services.clock()
     merged = await repository.merged_into(participant_ref)
@@ -175,4 +175,4 @@ async def erase_merged_into(
         await s.execute(sa.delete(self_referrals).where(self_referrals.c.participant_ref == ref))
         await repository.delete(ref)
         await write_audit(uow, actor, action, ref, why, batched=False)
-    return len(merged)
+    return [ref for ref, _ in merged]

@@ -5,8 +5,9 @@ so is one with a complaint still open on any of their cases: forgetting the comp
 the force's next case for the victim bring them forward while it is still open. One excluded
 after consenting had their consent announced: the purge withdraws it, so every other service
 erases what it holds too. A self-referrer kept as a `merged_duplicate` is the victim of the
-candidate it was merged into: never purged on its own while that candidate exists, it goes with
-it (see `merging.erase_merged_into`)."""
+candidate it was merged into: never purged on its own while that candidate is live, it goes with
+it (see `merging.erase_merged_into`). One whose candidate had withdrawn before the link was kept
+(migration 0002 backfills it) should have gone with that withdrawal: it is due at once."""
 
 from dataclasses import dataclass
 from datetime import timedelta
@@ -29,7 +30,8 @@ FINAL = frozenset({Status.DECLINED, Status.NO_RESPONSE, Status.EXCLUDED, Status.
 
 async def purge(uow: UnitOfWork, services: Services, *, limit: int = 1000) -> int:
     """Erase final candidates unchanged for the retention period, each with the self-referrers
-    merged into it; returns how many candidates were erased."""
+    merged into it, and at once those merged into a withdrawn candidate; returns how many
+    candidates were erased."""
     now = services.clock()
     cutoff = now - timedelta(days=services.retention_days)
     open_complaint = (
@@ -43,17 +45,20 @@ async def purge(uow: UnitOfWork, services: Services, *, limit: int = 1000) -> in
         .exists()
     )
     target = candidates.alias("merged_into_target")
-    merged_into_live = (
-        sa.select(target.c.participant_ref)
-        .where(target.c.participant_ref == candidates.c.merged_into)
-        .exists()
-    )
+    linked = target.c.participant_ref == candidates.c.merged_into
+    withdrawn = target.c.status == Status.WITHDRAWN.value
+    # A withdrawn candidate is not live: its withdrawal was to erase the victim everywhere, so a
+    # duplicate still linked to it (a link backfilled after that withdrawal) is overdue.
+    merged_into_live = sa.select(target.c.participant_ref).where(linked, ~withdrawn).exists()
+    merged_into_withdrawn = sa.select(target.c.participant_ref).where(linked, withdrawn).exists()
     s = uow.session
     rows = (
         await s.execute(
             sa.select(
                 candidates.c.participant_ref,
                 candidates.c.victim_ref,
+                candidates.c.merged_into,
+                merged_into_withdrawn.label("merged_into_withdrawn"),
                 candidates.c.status,
                 candidates.c.updated_at,
                 candidates.c.consent,
@@ -61,7 +66,7 @@ async def purge(uow: UnitOfWork, services: Services, *, limit: int = 1000) -> in
             )
             .where(
                 candidates.c.status.in_(sorted(status.value for status in FINAL)),
-                candidates.c.updated_at < cutoff,
+                sa.or_(candidates.c.updated_at < cutoff, merged_into_withdrawn),
                 sa.not_(open_complaint),
                 # A merged duplicate goes with the candidate it was merged into.
                 sa.not_(merged_into_live),
@@ -72,10 +77,15 @@ async def purge(uow: UnitOfWork, services: Services, *, limit: int = 1000) -> in
         )
     ).all()
     purged = 0
+    # A duplicate already erased with its withdrawn candidate earlier in this pass (both due).
+    erased: set[str] = set()
     for row in rows:
         ref = row.participant_ref
+        if ref in erased:
+            continue
         consented = row.consent is not None and row.status != Status.WITHDRAWN.value
-        # One whose candidate is gone (merged before the link was kept): others heard of it.
+        # A merged duplicate purged alone (its candidate gone, or withdrawn before the link was
+        # kept): others heard of it.
         merged_duplicate = (
             row.status == Status.EXCLUDED.value
             and ExclusionReason.MERGED_DUPLICATE.value in row.reason_codes
@@ -91,19 +101,17 @@ async def purge(uow: UnitOfWork, services: Services, *, limit: int = 1000) -> in
             await s.execute(sa.delete(cases).where(cases.c.victim_ref == row.victim_ref))
         await s.execute(sa.delete(history).where(history.c.participant_ref == ref))
         await s.execute(sa.delete(candidates).where(candidates.c.participant_ref == ref))
-        await audit_record(
-            s,
-            audit,
-            SYSTEM,
-            "retention:purge",
-            ref,
-            f"{row.status} and unchanged for {services.retention_days} days",
-        )
+        if row.merged_into_withdrawn:
+            why = f"merged into {row.merged_into}, withdrawn: erased as its withdrawal erases"
+        else:
+            why = f"{row.status} and unchanged for {services.retention_days} days"
+        await audit_record(s, audit, SYSTEM, "retention:purge", ref, why)
         why = f"merged into {ref}: purged with it"
         merged = await erase_merged_into(
             uow, services, ref, actor=SYSTEM, action="retention:purge", why=why
         )
-        purged += 1 + merged
+        erased.update(merged)
+        purged += 1 + len(merged)
     return purged
 
 

@@ -21,7 +21,9 @@ def upgrade() -> None:
         "ON participants.candidates (merged_into)"
     )
     # Duplicates merged before: their merge's audit line ("merged into <ref>", written in the
-    # merge's transaction) names the candidate they went into.
+    # merge's transaction) names the candidate they went into. One whose candidate has withdrawn
+    # since was left behind by that withdrawal: the next sweep's purge erases it (and announces
+    # consent-withdrawn for it); one whose candidate is gone is purged on its own timer.
     op.execute(
         """
         UPDATE participants.candidates c
