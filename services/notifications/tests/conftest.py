@@ -61,6 +61,8 @@ def settings(
             "notifications_max_attempts": 3,
             "notifications_retry_base_s": 0.2,
             "notifications_dispatch_poll_s": 0.05,
+            # The retention purge runs when a test asks (its timer is tested on its own).
+            "notifications_retention_sweep_interval_s": 0,
         }
     )
 

@@ -1,12 +1,14 @@
-"""The one wiring point: settings → runtime (consumer + relay), dispatcher, channels, HTTP app."""
+"""The one wiring point: settings → runtime (consumer + relay), dispatcher, retention purge,
+channels, HTTP app."""
 
 import asyncio
 import contextlib
 from collections.abc import AsyncIterator, Callable
-from contextlib import asynccontextmanager
+from contextlib import AbstractAsyncContextManager, asynccontextmanager
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
+from typing import Protocol
 
 import httpx
 from fastapi import FastAPI
@@ -26,6 +28,7 @@ from vfp_notifications.entrypoints.events import event_handlers, lock_keys
 from vfp_notifications.entrypoints.http import add_error_handlers, routers
 from vfp_notifications.service_layer.dispatcher import Dispatcher, DispatchPolicy
 from vfp_notifications.service_layer.handlers import utc_now
+from vfp_notifications.service_layer.retention import RetentionPurge
 from vfp_notifications.settings import NotificationsSettings
 from vfp_shared.auth import TokenVerifier
 from vfp_shared.contracts import DeliveryFailedV1, NotificationSentV1
@@ -36,10 +39,32 @@ from vfp_shared.settings import PlatformSettings
 MIGRATIONS = Path(__file__).parent / "migrations"
 
 
+class Loop(Protocol):
+    async def run(self) -> None: ...
+
+    def stop(self) -> None: ...
+
+
+@asynccontextmanager
+async def in_background(loop: Loop, name: str) -> AsyncIterator[None]:
+    """`loop.run()` as a task; on exit it finishes its current round (30 s at most)."""
+    task = asyncio.create_task(loop.run(), name=name)
+    try:
+        yield
+    finally:
+        loop.stop()
+        with contextlib.suppress(Exception):
+            await asyncio.wait_for(task, timeout=30)
+        task.cancel()
+        with contextlib.suppress(asyncio.CancelledError):
+            await task
+
+
 @dataclass
 class Notifications:
     runtime: ServiceRuntime
     dispatcher: Dispatcher
+    retention: RetentionPurge
     app: FastAPI
     http_client: httpx.AsyncClient
     directory_for: Callable[[AsyncSession], Directory]
@@ -47,19 +72,23 @@ class Notifications:
 
     @asynccontextmanager
     async def running(self) -> AsyncIterator[None]:
-        """The runtime (migrations, consumer, relay) and, beside it, the dispatcher."""
+        """The runtime (migrations, consumer, relay) and, beside it, the dispatcher and the
+        retention purge's timer."""
         async with self.runtime.running():
-            task = asyncio.create_task(self.dispatcher.run(), name="notifications-dispatcher")
             try:
-                yield
+                async with (
+                    in_background(self.dispatcher, "notifications-dispatcher"),
+                    self.purging(),
+                ):
+                    yield
             finally:
-                self.dispatcher.stop()
-                with contextlib.suppress(Exception):
-                    await asyncio.wait_for(task, timeout=30)
-                task.cancel()
-                with contextlib.suppress(asyncio.CancelledError):
-                    await task
                 await self.http_client.aclose()
+
+    def purging(self) -> AbstractAsyncContextManager[None]:
+        """The retention purge's timer, unless its interval is 0 (then only on demand)."""
+        if not self.retention.interval_s:
+            return contextlib.nullcontext()
+        return in_background(self.retention, "notifications-retention")
 
 
 def senders(settings: NotificationsSettings, client: httpx.AsyncClient) -> dict[Channel, Sender]:
@@ -148,6 +177,12 @@ def build(
         outgoing=[NotificationSentV1, DeliveryFailedV1],
         group=group,
     )
+    retention = RetentionPurge(
+        units_of_work=runtime.units_of_work,
+        retention_days=settings.notifications_retention_days,
+        interval_s=settings.notifications_retention_sweep_interval_s,
+        clock=clock,
+    )
     renderer = renderer_for(settings)
     dispatcher = Dispatcher(
         units_of_work=runtime.units_of_work,
@@ -167,10 +202,11 @@ def build(
         directory_for=directory_for,
         enabled=enabled,
         renderer=renderer,
+        purge=retention.purge,
     ):
         app.include_router(router)
     add_error_handlers(app)
-    service = Notifications(runtime, dispatcher, app, client, directory_for, enabled)
+    service = Notifications(runtime, dispatcher, retention, app, client, directory_for, enabled)
 
     @asynccontextmanager
     async def lifespan(_: FastAPI) -> AsyncIterator[None]:

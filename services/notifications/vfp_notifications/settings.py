@@ -2,6 +2,7 @@
 
 from pydantic import Field
 
+from vfp_shared.bus.relay import KEEP_INBOX_DAYS
 from vfp_shared.settings import ServiceSettings
 
 
@@ -45,6 +46,13 @@ class NotificationsSettings(ServiceSettings):
     notifications_dispatch_poll_s: float = Field(default=1.0, gt=0)
     notifications_dispatch_batch_size: int = Field(default=50, ge=1)
     notifications_claim_lease_s: float = Field(default=300.0, gt=0)
+
+    # The retention purge (service_layer/retention.py): finished sends and participant records
+    # unchanged for this long are deleted. Never shorter than the inbox remembers event ids: a
+    # withdrawal's tombstone must outlast any redelivery of an event about that victim.
+    notifications_retention_days: int = Field(default=730, ge=KEEP_INBOX_DAYS)
+    # ... by a timer this often (seconds; 0 = only by POST /retention/purge).
+    notifications_retention_sweep_interval_s: float = Field(default=3600.0, ge=0)
 
     # Links put in messages.
     notifications_portal_url: str = "https://vfp.force.example"

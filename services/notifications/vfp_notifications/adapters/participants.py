@@ -5,10 +5,10 @@ from collections.abc import Collection
 from datetime import datetime
 
 import sqlalchemy as sa
-from sqlalchemy.dialects.postgresql import insert
+from sqlalchemy.dialects.postgresql import array, insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from vfp_notifications.adapters.tables import participants
+from vfp_notifications.adapters.tables import notifications, participants
 from vfp_notifications.domain.model import SupporterLink
 
 p = participants
@@ -96,3 +96,33 @@ async def record_readmission(session: AsyncSession, participant_ref: str, at: da
             set_={"readmitted_at": sa.func.greatest(p.c.readmitted_at, at)},
         )
     )
+
+
+async def forget_idle(session: AsyncSession, *, unchanged_since: datetime, limit: int) -> int:
+    """The retention purge of the map: delete up to `limit` records (link, tombstone or marker)
+    whose latest time is older than `unchanged_since` and that no remaining send names. Rows
+    another transaction holds are skipped. Returns how many went.
+
+    Forgetting a record matters only to an event about that victim arriving afterwards. Without
+    the link, no supporter is found through the map: the send fails to the coordination team,
+    or goes to the supporter the event itself names, as for a victim never seen before (and a
+    victim listed as a recipient has no directory entry to be reached by). Without a tombstone
+    or a marker, though, a message about a victim who withdrew or was excluded could be queued
+    again: hence the retention period for these too, far longer than the inbox's window (which
+    settings enforce). Upstream services erase a withdrawn victim at once, so only a redelivered
+    or replayed event could name them, and none comes that late."""
+    last_touched = sa.func.greatest(
+        p.c.consented_at, p.c.withdrawn_at, p.c.excluded_at, p.c.readmitted_at
+    )
+    n = notifications
+    # `@>` (not `= ANY`), so the GIN index on about_refs answers it.
+    named = sa.exists().where(n.c.about_refs.contains(array([p.c.participant_ref])))
+    due = (
+        sa.select(p.c.participant_ref)
+        .where(last_touched < unchanged_since, ~named)
+        .order_by(last_touched)
+        .limit(limit)
+        .with_for_update(of=p, skip_locked=True)
+    )
+    result = await session.execute(sa.delete(p).where(p.c.participant_ref.in_(due)))
+    return int(getattr(result, "rowcount", 0))

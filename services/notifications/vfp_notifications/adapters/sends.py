@@ -219,6 +219,33 @@ async def cancel_about(
     return int(getattr(cancelled, "rowcount", 0))
 
 
+# A send whose story is over: nothing sends it again (unless a coordinator retries a failed one).
+FINISHED = (Status.SENT, Status.CANCELLED, Status.FAILED)
+
+
+async def delete_finished(
+    session: AsyncSession, *, unchanged_since: datetime, now: datetime, limit: int
+) -> int:
+    """The retention purge of the log: delete up to `limit` finished sends whose last change
+    (`updated_at`: claims, deferrals, outcomes, cancellations and retries all set it) is older
+    than `unchanged_since`, oldest first. Rows another transaction holds are skipped, so several
+    instances share the work. Returns how many went."""
+    due = (
+        sa.select(t.c.notification_ref)
+        .where(
+            t.c.status.in_(FINISHED),
+            t.c.updated_at < unchanged_since,
+            # A lease still running: its dispatcher may yet write to the row.
+            sa.or_(t.c.claimed_until.is_(None), t.c.claimed_until < now),
+        )
+        .order_by(t.c.updated_at)
+        .limit(limit)
+        .with_for_update(skip_locked=True)
+    )
+    result = await session.execute(sa.delete(t).where(t.c.notification_ref.in_(due)))
+    return int(getattr(result, "rowcount", 0))
+
+
 # What the delivery log shows: refs, times, status. No addresses, no bodies, no victim refs.
 LOG_COLUMNS = [
     t.c.notification_ref,

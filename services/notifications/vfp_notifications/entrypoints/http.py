@@ -1,6 +1,7 @@
-"""The HTTP API: the directory (coordinators seed it), the delivery log, and previews."""
+"""The HTTP API: the directory (coordinators seed it), the delivery log, previews and the
+retention purge."""
 
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from datetime import datetime
 from typing import Annotated, Any
 from uuid import UUID
@@ -27,6 +28,7 @@ from vfp_notifications.domain.model import (
 from vfp_notifications.entrypoints.events import ROUTED
 from vfp_notifications.service_layer import handlers
 from vfp_notifications.service_layer.lookups import Lookups
+from vfp_notifications.service_layer.retention import Purged
 from vfp_shared.audit import record
 from vfp_shared.auth import Principal, Role, TokenVerifier, requires
 from vfp_shared.contracts import UnknownTopic, contract_for
@@ -74,6 +76,11 @@ class DeliveryOut(BaseModel):
     updated_at: datetime
 
 
+class PurgedOut(BaseModel):
+    notifications: int = Field(description="Finished sends deleted from the delivery log")
+    participants: int = Field(description="Participant records (links, tombstones) forgotten")
+
+
 class PreviewIn(BaseModel):
     topic: str = Field(description="The event's topic, e.g. panels.participant-invited.v1")
     data: dict[str, Any] = Field(description="A sample event, as its contract defines it")
@@ -112,12 +119,14 @@ def routers(
     directory_for: Callable[[AsyncSession], Directory],
     enabled: frozenset[Channel],
     renderer: Renderer,
+    purge: Callable[[Principal], Awaitable[Purged]],
 ) -> list[APIRouter]:
     coordinators = Depends(requires(verifier, Role.COORDINATOR, Role.OPERATOR))
     Coordinator = Annotated[Principal, coordinators]
     directory = APIRouter(prefix="/directory", tags=["directory"])
     log = APIRouter(prefix="/deliveries", tags=["delivery log"])
     previews = APIRouter(prefix="/previews", tags=["templates"])
+    retention = APIRouter(prefix="/retention", tags=["retention"])
 
     @directory.put(
         "/{ref}", summary="Add or replace a directory entry", response_model=DirectoryEntryOut
@@ -231,7 +240,16 @@ def routers(
             )
         return out
 
-    return [directory, log, previews]
+    @retention.post(
+        "/purge",
+        summary="Delete what is past the retention period (also runs on a timer)",
+        response_model=PurgedOut,
+    )
+    async def purge_now(who: Coordinator) -> PurgedOut:
+        purged = await purge(who)
+        return PurgedOut(notifications=purged.notifications, participants=purged.participants)
+
+    return [directory, log, previews, retention]
 
 
 def add_error_handlers(app: FastAPI) -> None:
