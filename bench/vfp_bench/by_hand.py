@@ -8,7 +8,6 @@ Its figure is the floor of that work on this machine, against which the raw loop
 it tells how much of the gap is the work itself and how much is ours."""
 
 import asyncio
-import contextlib
 import json
 import time
 import zlib
@@ -59,8 +58,7 @@ async def measure_by_hand(
         return count / (time.perf_counter() - started)
     finally:
         relay.cancel()
-        with contextlib.suppress(asyncio.CancelledError):
-            await relay
+        await asyncio.gather(relay, return_exceptions=True)  # what ended the run is raised
         await consumer.stop()
         await producer.stop()
         await consumer_db.execute(f'DROP SCHEMA "{name}" CASCADE')
