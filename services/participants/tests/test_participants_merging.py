@@ -387,13 +387,7 @@ async def test_withdrawal_erases_a_consented_self_referrer_merged_into_the_victi
 async def test_the_retention_purge_takes_a_merged_self_referrer_only_with_the_victims_candidate(
     participants: Participants, client: httpx.AsyncClient, engine: AsyncEngine
 ) -> None:
-    first = a_closed_case()
-    await close(participants, first)
-    victims_ref = (await candidate_row(engine, first.victim_ref)).participant_ref
-    second = a_closed_case(victim_ref=first.victim_ref)
-    claimer, _ = await self_refer(client, engine, second.case_ref)
-    await further_along(engine, claimer, "approached")
-    await close(participants, second)
+    victims_ref, claimer = await merged_pair(participants, client, engine, "approached")
     headers = coordinator(participants)
     declined = await client.post(f"/candidates/{victims_ref}/decline", headers=headers)
     assert declined.status_code == 200, declined.text
@@ -426,18 +420,8 @@ async def test_a_merged_self_referrer_whose_candidate_is_gone_is_purged_and_with
 ) -> None:
     """E.g. merged into a candidate purged before the link was kept (the migration takes the
     link from the merge's audit line, naming a candidate gone by then)."""
-    first = a_closed_case()
-    await close(participants, first)
-    second = a_closed_case(victim_ref=first.victim_ref)
-    claimer, _ = await self_refer(client, engine, second.case_ref)
-    await further_along(engine, claimer, "approached")
-    await close(participants, second)
-    async with engine.begin() as conn:
-        await conn.execute(
-            candidates.update()
-            .where(candidates.c.participant_ref == claimer)
-            .values(merged_into=fresh("gone"))
-        )
+    _, claimer = await merged_pair(participants, client, engine, "approached")
+    await link(engine, claimer, fresh("gone"))
     await long_ago(engine, claimer)
 
     await sweep(participants, client)

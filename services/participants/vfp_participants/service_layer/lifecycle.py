@@ -6,10 +6,8 @@ from dataclasses import dataclass, replace
 from datetime import datetime
 from typing import Any
 
-import sqlalchemy as sa
-
 from vfp_participants.adapters.repository import CandidateFilter, CandidateRecord
-from vfp_participants.adapters.tables import audit, self_referrals
+from vfp_participants.adapters.tables import audit
 from vfp_participants.domain.errors import (
     CandidateNotFound,
     ListingKept,
@@ -19,7 +17,7 @@ from vfp_participants.domain.errors import (
 from vfp_participants.domain.model import ExclusionReason
 from vfp_participants.service_layer.merging import erase_merged_into
 from vfp_participants.service_layer.screening import read_self_referral, rescreen
-from vfp_participants.service_layer.unit import Services, lock_victim, store
+from vfp_participants.service_layer.unit import Services, lock_victim, shred, store
 from vfp_shared.audit import record as audit_record
 from vfp_shared.audit import record_many
 from vfp_shared.auth import Principal, Role
@@ -227,10 +225,7 @@ async def withdraw(
         principal.subject,
         now,
     )
-    await services.vault.erase(uow.session, participant_ref)
-    await uow.session.execute(
-        sa.delete(self_referrals).where(self_referrals.c.participant_ref == participant_ref)
-    )
+    await shred(uow, services, participant_ref)
     await repository.forget_victim(record)
     why = "consent withdrawn: erasure"
     await store(uow, services, record, actor=principal, why=why, reason=reason)

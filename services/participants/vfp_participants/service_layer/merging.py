@@ -14,7 +14,14 @@ import sqlalchemy as sa
 from vfp_participants.adapters.repository import CandidateRecord, is_unattached_claimer
 from vfp_participants.adapters.tables import self_referrals
 from vfp_participants.domain.model import ANNOUNCED, CLAIM_TO_CONFIRM, Status
-from vfp_participants.service_layer.unit import SYSTEM, Actor, Services, store, write_audit
+from vfp_participants.service_layer.unit import (
+    SYSTEM,
+    Actor,
+    Services,
+    shred,
+    store,
+    write_audit,
+)
 from vfp_shared.contracts import ConsentWithdrawnV1
 from vfp_shared.contracts.vocabulary import CandidateSource
 from vfp_shared.storage.unit_of_work import UnitOfWork
@@ -166,13 +173,12 @@ async def erase_merged_into(
     self-referral, history and row go. The caller holds the candidate's locks (the victim's,
     then its row); the claimers' rows are locked after them. Returns their refs."""
     repository = services.repository(uow)
-    s, now = uow.session, services.clock()
+    now = services.clock()
     merged = await repository.merged_into(participant_ref)
     for ref, status in merged:
         if status is not Status.WITHDRAWN:
             uow.emit(ConsentWithdrawnV1(participant_ref=ref, withdrawn_at=now))
-        await services.vault.erase(s, ref)
-        await s.execute(sa.delete(self_referrals).where(self_referrals.c.participant_ref == ref))
+        await shred(uow, services, ref)
         await repository.delete(ref)
         await write_audit(uow, actor, action, ref, why, batched=False)
     return [ref for ref, _ in merged]

@@ -15,11 +15,11 @@ from datetime import timedelta
 import sqlalchemy as sa
 from sqlalchemy.dialects.postgresql import JSONPATH
 
-from vfp_participants.adapters.tables import audit, candidates, cases, history, self_referrals
+from vfp_participants.adapters.tables import audit, candidates, cases
 from vfp_participants.domain.model import ExclusionReason, Status
 from vfp_participants.service_layer.merging import erase_merged_into
 from vfp_participants.service_layer.screening import sweep
-from vfp_participants.service_layer.unit import SYSTEM, Services
+from vfp_participants.service_layer.unit import SYSTEM, Services, shred
 from vfp_shared.audit import record as audit_record
 from vfp_shared.contracts import ConsentWithdrawnV1
 from vfp_shared.storage.unit_of_work import UnitOfWork
@@ -95,12 +95,10 @@ async def purge(uow: UnitOfWork, services: Services, *, limit: int = 1000) -> in
         # As withdrawal: the key (crypto-shredding), the sealed self-referral, the victim's
         # cases; then the candidate's history and the candidate itself. The do-not-contact
         # list is left as it is (it outlives erasure by design).
-        await services.vault.erase(s, ref)
-        await s.execute(sa.delete(self_referrals).where(self_referrals.c.participant_ref == ref))
+        await shred(uow, services, ref)
         if row.victim_ref is not None:
             await s.execute(sa.delete(cases).where(cases.c.victim_ref == row.victim_ref))
-        await s.execute(sa.delete(history).where(history.c.participant_ref == ref))
-        await s.execute(sa.delete(candidates).where(candidates.c.participant_ref == ref))
+        await services.repository(uow).delete(ref)
         if row.merged_into_withdrawn:
             why = f"merged into {row.merged_into}, withdrawn: erased as its withdrawal erases"
         else:

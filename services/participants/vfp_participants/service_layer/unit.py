@@ -12,7 +12,7 @@ from opentelemetry.trace import SpanKind
 from vfp_participants.adapters.do_not_contact import DoNotContactList, digest
 from vfp_participants.adapters.outgoing import contract_for
 from vfp_participants.adapters.repository import CandidateRecord, CandidateRepository
-from vfp_participants.adapters.tables import audit, candidates
+from vfp_participants.adapters.tables import audit, candidates, self_referrals
 from vfp_participants.domain.screening import ScreeningPolicy
 from vfp_shared.audit import entry as audit_entry
 from vfp_shared.audit import record as audit_record
@@ -155,3 +155,13 @@ async def _emit_on_the_journey(
                 sa.update(candidates).where(where).values(journey_traceparent=traceparent)
             )
             record.journey, record.journey_known = traceparent, True
+
+
+async def shred(uow: UnitOfWork, services: Services, participant_ref: str) -> None:
+    """Erase a candidate's sealed data: their key goes (crypto-shredding: whatever was sealed
+    under it, wherever it is, can no longer be read) and so does their sealed self-referral.
+    Withdrawal, the retention purge and the erasure of merged duplicates all begin here."""
+    await services.vault.erase(uow.session, participant_ref)
+    await uow.session.execute(
+        sa.delete(self_referrals).where(self_referrals.c.participant_ref == participant_ref)
+    )
